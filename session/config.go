@@ -1,0 +1,75 @@
+package session
+
+import "time"
+
+// Config holds every limit and clock of the domain. Read it once at start
+// and pass it to New; zero values are replaced by DefaultConfig's.
+type Config struct {
+	MaxListenersPerSession int
+	SessionMaxDuration     time.Duration // a session ends this long after creation unless its speaker refreshes
+	ConnectionMaxDuration  time.Duration // API Gateway's connection wall
+	RefreshAfter           time.Duration // connectionRefreshRequired once a connection is this old
+	WarningAfter           time.Duration // connectionWarning (speakers) once a connection is this old
+	HeartbeatInterval      time.Duration // how often clients are told to send heartbeats
+	HeartbeatTimeout       time.Duration // silence after which the sweep closes a connection
+	RetentionBuffer        time.Duration // TTL deletes items this long after they stop mattering
+
+	SessionsPerHour          int // per speaker user
+	ListenerJoinsPerMinute   int // per source IP
+	ConnectionAttemptsPerMin int // per source IP
+	HeartbeatsPerMinute      int // per connection
+	WelcomeRetryFor          time.Duration
+	FanoutWorkers            int
+	MaxSessionIDAttempts     int
+}
+
+// DefaultConfig returns the defaults of SPEC.md.
+func DefaultConfig() Config {
+	return Config{
+		MaxListenersPerSession:   500,
+		SessionMaxDuration:       2 * time.Hour,
+		ConnectionMaxDuration:    2 * time.Hour,
+		RefreshAfter:             100 * time.Minute,
+		WarningAfter:             105 * time.Minute,
+		HeartbeatInterval:        30 * time.Second,
+		HeartbeatTimeout:         90 * time.Second,
+		RetentionBuffer:          time.Hour,
+		SessionsPerHour:          50,
+		ListenerJoinsPerMinute:   10,
+		ConnectionAttemptsPerMin: 20,
+		HeartbeatsPerMinute:      2,
+		WelcomeRetryFor:          3 * time.Second,
+		FanoutWorkers:            32,
+		MaxSessionIDAttempts:     10,
+	}
+}
+
+func (c Config) withDefaults() Config {
+	d := DefaultConfig()
+	setInt := func(v *int, def int) {
+		if *v <= 0 {
+			*v = def
+		}
+	}
+	setDur := func(v *time.Duration, def time.Duration) {
+		if *v <= 0 {
+			*v = def
+		}
+	}
+	setInt(&c.MaxListenersPerSession, d.MaxListenersPerSession)
+	setDur(&c.SessionMaxDuration, d.SessionMaxDuration)
+	setDur(&c.ConnectionMaxDuration, d.ConnectionMaxDuration)
+	setDur(&c.RefreshAfter, d.RefreshAfter)
+	setDur(&c.WarningAfter, d.WarningAfter)
+	setDur(&c.HeartbeatInterval, d.HeartbeatInterval)
+	setDur(&c.HeartbeatTimeout, d.HeartbeatTimeout)
+	setDur(&c.RetentionBuffer, d.RetentionBuffer)
+	setInt(&c.SessionsPerHour, d.SessionsPerHour)
+	setInt(&c.ListenerJoinsPerMinute, d.ListenerJoinsPerMinute)
+	setInt(&c.ConnectionAttemptsPerMin, d.ConnectionAttemptsPerMin)
+	setInt(&c.HeartbeatsPerMinute, d.HeartbeatsPerMinute)
+	setDur(&c.WelcomeRetryFor, d.WelcomeRetryFor)
+	setInt(&c.FanoutWorkers, d.FanoutWorkers)
+	setInt(&c.MaxSessionIDAttempts, d.MaxSessionIDAttempts)
+	return c
+}

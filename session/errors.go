@@ -1,0 +1,117 @@
+package session
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Code classifies every failure a client can see. The router alone maps codes
+// to HTTP statuses and wire messages.
+type Code string
+
+// The protocol's error codes (PROTOCOL.md, "Error codes").
+const (
+	CodeUnauthorized        Code = "UNAUTHORIZED"
+	CodeForbidden           Code = "FORBIDDEN"
+	CodeInvalidParameters   Code = "INVALID_PARAMETERS"
+	CodeInvalidAction       Code = "INVALID_ACTION"
+	CodeInvalidLanguage     Code = "INVALID_LANGUAGE"
+	CodeUnsupportedLanguage Code = "UNSUPPORTED_LANGUAGE"
+	CodeInvalidSessionID    Code = "INVALID_SESSION_ID"
+	CodeSessionNotFound     Code = "SESSION_NOT_FOUND"
+	CodeRateLimitExceeded   Code = "RATE_LIMIT_EXCEEDED"
+	CodeSessionFull         Code = "SESSION_FULL"
+	CodeServiceUnavailable  Code = "SERVICE_UNAVAILABLE"
+	CodeInternal            Code = "INTERNAL_ERROR"
+)
+
+// Error is a failure with a code and the details a client needs to act on it.
+type Error struct {
+	Code       Code
+	Message    string
+	Field      string // the offending parameter, for validation errors
+	SessionID  string
+	RetryAfter int // seconds, for RATE_LIMIT_EXCEEDED
+	Err        error
+}
+
+func (e *Error) Error() string {
+	msg := string(e.Code) + ": " + e.Message
+	if e.Err != nil {
+		msg += ": " + e.Err.Error()
+	}
+	return msg
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// ErrorCode returns the code carried by err, INTERNAL_ERROR for anything else.
+func ErrorCode(err error) Code {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return CodeInternal
+}
+
+// Storage outcomes. Store implementations return these (wrapped) so the
+// domain can tell a business refusal from a failure without knowing DynamoDB.
+var (
+	ErrNotFound            = errors.New("session: not found")
+	ErrSessionFull         = errors.New("session: capacity reached")
+	ErrDuplicateConnection = errors.New("session: connection already registered")
+	ErrSessionIDTaken      = errors.New("session: session id taken")
+	ErrNotSpeaker          = errors.New("session: not the session's speaker")
+	ErrWrongRole           = errors.New("session: connection has the wrong role for this action")
+	ErrUnavailable         = errors.New("session: dependency unavailable")
+	// ErrConnectionGone is returned by a Messenger for a connection that no
+	// longer exists (HTTP 410 from @connections): drop it, never retry.
+	ErrConnectionGone = errors.New("session: connection gone")
+)
+
+// RateLimitedError is returned by a Limiter when a counter is over its limit.
+type RateLimitedError struct {
+	Limit      string
+	RetryAfter int // seconds until the window resets
+}
+
+func (e *RateLimitedError) Error() string {
+	return fmt.Sprintf("session: rate limit %s exceeded, retry after %ds", e.Limit, e.RetryAfter)
+}
+
+func invalidParam(field, format string, args ...any) *Error {
+	return &Error{Code: CodeInvalidParameters, Field: field, Message: fmt.Sprintf(format, args...)}
+}
+
+func notFound(sessionID string, err error) *Error {
+	return &Error{Code: CodeSessionNotFound, Message: "Session not found", SessionID: sessionID, Err: err}
+}
+
+func unavailable(err error) *Error {
+	return &Error{Code: CodeServiceUnavailable, Message: "Service temporarily unavailable", Err: err}
+}
+
+// classify turns a storage error into the client-facing error of an operation
+// on sessionID; outcomes it does not know become INTERNAL_ERROR.
+func classify(sessionID string, err error) error {
+	var e *Error
+	var rl *RateLimitedError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &e):
+		return err
+	case errors.As(err, &rl):
+		return &Error{Code: CodeRateLimitExceeded, Message: "Rate limit exceeded", RetryAfter: rl.RetryAfter, SessionID: sessionID, Err: err}
+	case errors.Is(err, ErrNotFound):
+		return notFound(sessionID, err)
+	case errors.Is(err, ErrSessionFull):
+		return &Error{Code: CodeSessionFull, Message: "Session is at capacity", SessionID: sessionID, Err: err}
+	case errors.Is(err, ErrNotSpeaker):
+		return &Error{Code: CodeForbidden, Message: "Not the speaker of this session", SessionID: sessionID, Err: err}
+	case errors.Is(err, ErrUnavailable):
+		return unavailable(err)
+	default:
+		return &Error{Code: CodeInternal, Message: "Internal error", SessionID: sessionID, Err: err}
+	}
+}

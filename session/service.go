@@ -1,0 +1,65 @@
+package session
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"log/slog"
+	"time"
+)
+
+// Service runs every session operation. It is safe for concurrent use: one
+// Lambda process serves several invocations at once.
+type Service struct {
+	cfg         Config
+	store       Store
+	limiter     Limiter
+	messenger   Messenger
+	verifier    TokenVerifier
+	now         func() time.Time
+	log         *slog.Logger
+	words       idWords
+	sourceLangs map[string]bool
+	targetLangs map[string]bool
+}
+
+// Deps are the service's collaborators.
+type Deps struct {
+	Store     Store
+	Limiter   Limiter
+	Messenger Messenger
+	Verifier  TokenVerifier
+	Now       func() time.Time // nil: time.Now
+	Logger    *slog.Logger     // nil: discard
+}
+
+// New builds a Service; cfg's zero fields take DefaultConfig's values.
+func New(cfg Config, d Deps) *Service {
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.Logger == nil {
+		d.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Service{
+		cfg:         cfg.withDefaults(),
+		store:       d.Store,
+		limiter:     d.Limiter,
+		messenger:   d.Messenger,
+		verifier:    d.Verifier,
+		now:         d.Now,
+		log:         d.Logger,
+		words:       newIDWords(),
+		sourceLangs: sourceLanguages(),
+		targetLangs: targetLanguages(),
+	}
+}
+
+// Config returns the effective configuration (defaults applied).
+func (s *Service) Config() Config { return s.cfg }
+
+// HashID is how connection ids and IPs appear in logs: SHA-256, shortened.
+// Raw connection ids would let a log reader post to live connections.
+func HashID(id string) string {
+	sum := sha256.Sum256([]byte(id))
+	return hex.EncodeToString(sum[:8])
+}

@@ -1,0 +1,113 @@
+package store
+
+import (
+	"time"
+
+	"github.com/livecast/sessions/session"
+)
+
+// Attribute names used in expressions; the item structs' tags must agree.
+const (
+	attrSessionID     = "sessionId"
+	attrConnectionID  = "connectionId"
+	attrIdentifier    = "identifier"
+	attrTTL           = "ttl"
+	listenersIndex    = "sessionId-targetLanguage-index"
+	heartbeatAttrBase = "hb"
+)
+
+// sessionItem is one row of Sessions.
+type sessionItem struct {
+	SessionID           string         `dynamo:"sessionId,hash"`
+	SpeakerConnectionID string         `dynamo:"speakerConnectionId"`
+	SpeakerUserID       string         `dynamo:"speakerUserId"`
+	SourceLanguage      string         `dynamo:"sourceLanguage"`
+	QualityTier         string         `dynamo:"qualityTier"`
+	PartialResults      bool           `dynamo:"partialResults"`
+	MinStability        float64        `dynamo:"minStability"`
+	MaxBufferTimeout    float64        `dynamo:"maxBufferTimeout"`
+	CreatedAt           int64          `dynamo:"createdAt"` // Unix ms
+	ExpiresAt           int64          `dynamo:"expiresAt"` // Unix ms
+	IsActive            bool           `dynamo:"isActive"`
+	EndedReason         string         `dynamo:"endedReason,omitempty"`
+	ListenerCount       int            `dynamo:"listenerCount"`
+	ByLanguage          map[string]int `dynamo:"byLanguage,allowempty"` // must exist: updates write byLanguage.<lang>
+	Paused              bool           `dynamo:"paused"`
+	Muted               bool           `dynamo:"muted"`
+	Volume              float64        `dynamo:"volume"`
+	TTL                 int64          `dynamo:"ttl"` // Unix seconds, for DynamoDB TTL
+}
+
+// connectionItem is one row of Connections. Speakers have no targetLanguage,
+// which keeps them out of the listeners index.
+type connectionItem struct {
+	ConnectionID   string `dynamo:"connectionId,hash"`
+	SessionID      string `dynamo:"sessionId" index:"sessionId-targetLanguage-index,hash"`
+	TargetLanguage string `dynamo:"targetLanguage,omitempty" index:"sessionId-targetLanguage-index,range"`
+	Role           string `dynamo:"role"`
+	UserID         string `dynamo:"userId,omitempty"`
+	ConnectedAt    int64  `dynamo:"connectedAt"` // Unix ms
+	LastSeenAt     int64  `dynamo:"lastSeenAt"`  // Unix ms
+	TTL            int64  `dynamo:"ttl"`
+}
+
+// rateLimitItem is one counter window; its sets hold the counted request ids.
+type rateLimitItem struct {
+	Identifier string `dynamo:"identifier,hash"`
+	TTL        int64  `dynamo:"ttl"`
+}
+
+func ms(t time.Time) int64 { return t.UnixMilli() }
+
+func fromMS(v int64) time.Time {
+	if v == 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(v)
+}
+
+func (s *Store) newSessionItem(x session.Session) sessionItem {
+	by := x.ByLanguage
+	if by == nil {
+		by = map[string]int{}
+	}
+	return sessionItem{
+		SessionID: x.ID, SpeakerConnectionID: x.SpeakerConnectionID, SpeakerUserID: x.SpeakerUserID,
+		SourceLanguage: x.SourceLanguage, QualityTier: x.QualityTier,
+		PartialResults: x.Options.PartialResults, MinStability: x.Options.MinStability, MaxBufferTimeout: x.Options.MaxBufferTimeout,
+		CreatedAt: ms(x.CreatedAt), ExpiresAt: ms(x.ExpiresAt), IsActive: x.Active, EndedReason: x.EndedReason,
+		ListenerCount: x.ListenerCount, ByLanguage: by,
+		Paused: x.Broadcast.Paused, Muted: x.Broadcast.Muted, Volume: x.Broadcast.Volume,
+		TTL: s.sessionTTL(x.ExpiresAt),
+	}
+}
+
+func (it sessionItem) domain() session.Session {
+	return session.Session{
+		ID: it.SessionID, SpeakerConnectionID: it.SpeakerConnectionID, SpeakerUserID: it.SpeakerUserID,
+		SourceLanguage: it.SourceLanguage, QualityTier: it.QualityTier,
+		Options:   session.StreamOptions{PartialResults: it.PartialResults, MinStability: it.MinStability, MaxBufferTimeout: it.MaxBufferTimeout},
+		CreatedAt: fromMS(it.CreatedAt), ExpiresAt: fromMS(it.ExpiresAt), Active: it.IsActive, EndedReason: it.EndedReason,
+		ListenerCount: it.ListenerCount, ByLanguage: it.ByLanguage,
+		Broadcast: session.BroadcastState{Paused: it.Paused, Muted: it.Muted, Volume: it.Volume},
+	}
+}
+
+func (s *Store) newConnectionItem(c session.Connection) connectionItem {
+	return connectionItem{
+		ConnectionID: c.ID, SessionID: c.SessionID, TargetLanguage: c.TargetLanguage, Role: string(c.Role), UserID: c.UserID,
+		ConnectedAt: ms(c.ConnectedAt), LastSeenAt: ms(c.LastSeenAt),
+		TTL: c.ConnectedAt.Add(s.cfg.ConnectionMaxDuration + s.cfg.RetentionBuffer).Unix(),
+	}
+}
+
+func (it connectionItem) domain() session.Connection {
+	return session.Connection{
+		ID: it.ConnectionID, SessionID: it.SessionID, TargetLanguage: it.TargetLanguage, Role: session.Role(it.Role), UserID: it.UserID,
+		ConnectedAt: fromMS(it.ConnectedAt), LastSeenAt: fromMS(it.LastSeenAt),
+	}
+}
+
+func (s *Store) sessionTTL(expiresAt time.Time) int64 {
+	return expiresAt.Add(s.cfg.RetentionBuffer).Unix()
+}

@@ -1,0 +1,56 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/guregu/dynamo/v2"
+
+	"github.com/livecast/sessions/session"
+)
+
+// Take counts member under every limit of key in fixed windows. Each window
+// is one item whose string sets hold the counted members: adding to a set is
+// idempotent, so a replayed event is not counted twice, and the size check
+// and the add are one conditional write, so concurrency cannot overshoot.
+// Limits with the same window share an item and cost one write together.
+func (s *Store) Take(ctx context.Context, key, member string, limits []session.Limit, now time.Time) error {
+	byWindow := map[time.Duration][]session.Limit{}
+	var order []time.Duration
+	for _, l := range limits {
+		if _, seen := byWindow[l.Window]; !seen {
+			order = append(order, l.Window)
+		}
+		byWindow[l.Window] = append(byWindow[l.Window], l)
+	}
+	for _, w := range order {
+		if err := s.take(ctx, key, member, w, byWindow[w], now); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *Store) take(ctx context.Context, key, member string, window time.Duration, limits []session.Limit, now time.Time) error {
+	start := now.Truncate(window)
+	end := start.Add(window)
+	up := s.rateLimits.Update(attrIdentifier, fmt.Sprintf("%s#%d", key, start.Unix())).
+		Set(attrTTL, end.Add(s.cfg.RetentionBuffer).Unix())
+	names := make([]string, len(limits))
+	for i, l := range limits {
+		names[i] = l.Name
+		up = up.AddStringsToSet(l.Name, member).
+			If("(attribute_not_exists($) OR size($) < ? OR contains($, ?))", l.Name, l.Name, l.Max, l.Name, member)
+	}
+	err := up.Run(ctx)
+	if dynamo.IsCondCheckFailed(err) {
+		retry := int(end.Sub(now).Round(time.Second) / time.Second)
+		return &session.RateLimitedError{Limit: strings.Join(names, "+"), RetryAfter: max(retry, 1)}
+	}
+	if err != nil {
+		return failure("rate limit", err)
+	}
+	return nil
+}

@@ -1,0 +1,207 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/guregu/dynamo/v2"
+
+	"github.com/livecast/sessions/session"
+)
+
+// CreateSession writes the session and its speaker connection in one
+// transaction. An id may be reused once its session is inactive or expired.
+func (s *Store) CreateSession(ctx context.Context, x session.Session, speaker session.Connection) error {
+	err := s.db.WriteTx().
+		Put(s.sessions.Put(s.newSessionItem(x)).
+			If("attribute_not_exists($) OR isActive = ? OR expiresAt < ?", attrSessionID, false, ms(x.CreatedAt))).
+		Put(s.connections.Put(s.newConnectionItem(speaker)).If("attribute_not_exists($)", attrConnectionID)).
+		Run(ctx)
+	if failed, ok := cancelled(err); ok {
+		if len(failed) > 1 && failed[1] {
+			return fmt.Errorf("create session %s: %w", x.ID, session.ErrDuplicateConnection)
+		}
+		return fmt.Errorf("create session %s: %w", x.ID, session.ErrSessionIDTaken)
+	}
+	if err != nil {
+		return failure("create session", err)
+	}
+	return nil
+}
+
+// AdmitListener counts the listener and writes its record in one
+// transaction: the capacity check and the increment are the same write, so
+// no interleaving of joins can pass capacity.
+func (s *Store) AdmitListener(ctx context.Context, c session.Connection, capacity int, now time.Time) error {
+	up := s.sessions.Update(attrSessionID, c.SessionID).
+		Add("listenerCount", 1).
+		SetExpr("byLanguage.$ = if_not_exists(byLanguage.$, ?) + ?", c.TargetLanguage, c.TargetLanguage, 0, 1).
+		If("attribute_exists($) AND isActive = ? AND expiresAt > ?", attrSessionID, true, ms(now))
+	if capacity > 0 {
+		up = up.If("listenerCount < ?", capacity)
+	}
+	err := s.db.WriteTx().
+		Update(up).
+		Put(s.connections.Put(s.newConnectionItem(c)).If("attribute_not_exists($)", attrConnectionID)).
+		Run(ctx)
+	failed, ok := cancelled(err)
+	switch {
+	case ok && len(failed) > 1 && failed[1]:
+		return fmt.Errorf("admit listener: %w", session.ErrDuplicateConnection)
+	case ok:
+		// Which condition failed? Only this refusal path pays the extra read.
+		sess, gerr := s.GetSession(ctx, c.SessionID)
+		if gerr != nil {
+			return gerr
+		}
+		if !sess.Live(now) {
+			return fmt.Errorf("admit listener to %s: %w", c.SessionID, session.ErrNotFound)
+		}
+		return fmt.Errorf("admit listener to %s: %w", c.SessionID, session.ErrSessionFull)
+	case err != nil:
+		return failure("admit listener", err)
+	}
+	return nil
+}
+
+// TakeOverSpeaker points the session at a new speaker connection owned by the
+// same user and extends the session.
+func (s *Store) TakeOverSpeaker(ctx context.Context, c session.Connection, expiresAt, now time.Time) error {
+	err := s.db.WriteTx().
+		Update(s.sessions.Update(attrSessionID, c.SessionID).
+			Set("speakerConnectionId", c.ID).
+			Set("expiresAt", ms(expiresAt)).
+			Set(attrTTL, s.sessionTTL(expiresAt)).
+			If("attribute_exists($) AND isActive = ? AND expiresAt > ? AND speakerUserId = ?", attrSessionID, true, ms(now), c.UserID)).
+		Put(s.connections.Put(s.newConnectionItem(c)).If("attribute_not_exists($)", attrConnectionID)).
+		Run(ctx)
+	failed, ok := cancelled(err)
+	switch {
+	case ok && len(failed) > 1 && failed[1]:
+		return fmt.Errorf("take over speaker: %w", session.ErrDuplicateConnection)
+	case ok:
+		sess, gerr := s.GetSession(ctx, c.SessionID)
+		if gerr != nil {
+			return gerr
+		}
+		if !sess.Live(now) {
+			return fmt.Errorf("take over speaker of %s: %w", c.SessionID, session.ErrNotFound)
+		}
+		return fmt.Errorf("take over speaker of %s: %w", c.SessionID, session.ErrNotSpeaker)
+	case err != nil:
+		return failure("take over speaker", err)
+	}
+	return nil
+}
+
+// GetSession reads a session with a strongly consistent read, so a welcome
+// sent right after a join sees that join's count.
+func (s *Store) GetSession(ctx context.Context, id string) (session.Session, error) {
+	var it sessionItem
+	err := s.sessions.Get(attrSessionID, id).Consistent(true).One(ctx, &it)
+	if errors.Is(err, dynamo.ErrNotFound) {
+		return session.Session{}, fmt.Errorf("get session %s: %w", id, session.ErrNotFound)
+	}
+	if err != nil {
+		return session.Session{}, failure("get session", err)
+	}
+	return it.domain(), nil
+}
+
+// ReleaseListener uncounts one listener of lang; the condition keeps both
+// counts from going below zero (and fails on an ended session, whose counts
+// were reset).
+func (s *Store) ReleaseListener(ctx context.Context, sessionID, lang string) (session.Session, error) {
+	var it sessionItem
+	err := s.sessions.Update(attrSessionID, sessionID).
+		Add("listenerCount", -1).
+		SetExpr("byLanguage.$ = byLanguage.$ - ?", lang, lang, 1).
+		If("listenerCount > ? AND byLanguage.$ > ?", 0, lang, 0).
+		Value(ctx, &it)
+	if dynamo.IsCondCheckFailed(err) {
+		return session.Session{}, fmt.Errorf("release listener of %s: %w", sessionID, session.ErrNotFound)
+	}
+	if err != nil {
+		return session.Session{}, failure("release listener", err)
+	}
+	return it.domain(), nil
+}
+
+// MoveListener moves one listener's count between languages.
+func (s *Store) MoveListener(ctx context.Context, sessionID, from, to string) (session.Session, error) {
+	var it sessionItem
+	err := s.sessions.Update(attrSessionID, sessionID).
+		SetExpr("byLanguage.$ = byLanguage.$ - ?", from, from, 1).
+		SetExpr("byLanguage.$ = if_not_exists(byLanguage.$, ?) + ?", to, to, 0, 1).
+		If("isActive = ? AND byLanguage.$ > ?", true, from, 0).
+		Value(ctx, &it)
+	if dynamo.IsCondCheckFailed(err) {
+		return session.Session{}, fmt.Errorf("move listener in %s: %w", sessionID, session.ErrNotFound)
+	}
+	if err != nil {
+		return session.Session{}, failure("move listener", err)
+	}
+	return it.domain(), nil
+}
+
+// EndSession deactivates a session still owned by speakerConnectionID and
+// resets its counts (its listener records are deleted next).
+func (s *Store) EndSession(ctx context.Context, sessionID, speakerConnectionID, reason string, now time.Time) (session.Session, error) {
+	var it sessionItem
+	err := s.sessions.Update(attrSessionID, sessionID).
+		Set("isActive", false).
+		Set("endedReason", reason).
+		Set("listenerCount", 0).
+		Set("byLanguage", map[string]int{}).
+		Set(attrTTL, now.Add(s.cfg.RetentionBuffer).Unix()).
+		If("isActive = ? AND speakerConnectionId = ?", true, speakerConnectionID).
+		OldValue(ctx, &it)
+	if dynamo.IsCondCheckFailed(err) {
+		sess, gerr := s.GetSession(ctx, sessionID)
+		switch {
+		case gerr != nil:
+			return session.Session{}, gerr
+		case !sess.Active:
+			return session.Session{}, fmt.Errorf("end session %s: %w", sessionID, session.ErrNotFound)
+		default:
+			return session.Session{}, fmt.Errorf("end session %s: %w", sessionID, session.ErrNotSpeaker)
+		}
+	}
+	if err != nil {
+		return session.Session{}, failure("end session", err)
+	}
+	return it.domain(), nil
+}
+
+// SetBroadcast applies a speaker's control and returns the state before it.
+func (s *Store) SetBroadcast(ctx context.Context, sessionID, speakerConnectionID string, change session.BroadcastChange) (session.Session, error) {
+	up := s.sessions.Update(attrSessionID, sessionID)
+	if change.Paused != nil {
+		up = up.Set("paused", *change.Paused)
+	}
+	if change.Muted != nil {
+		up = up.Set("muted", *change.Muted)
+	}
+	if change.Volume != nil {
+		up = up.Set("volume", *change.Volume)
+	}
+	var it sessionItem
+	err := up.If("isActive = ? AND speakerConnectionId = ?", true, speakerConnectionID).OldValue(ctx, &it)
+	if dynamo.IsCondCheckFailed(err) {
+		sess, gerr := s.GetSession(ctx, sessionID)
+		switch {
+		case gerr != nil:
+			return session.Session{}, gerr
+		case !sess.Active:
+			return session.Session{}, fmt.Errorf("control session %s: %w", sessionID, session.ErrNotFound)
+		default:
+			return session.Session{}, fmt.Errorf("control session %s: %w", sessionID, session.ErrNotSpeaker)
+		}
+	}
+	if err != nil {
+		return session.Session{}, failure("control session", err)
+	}
+	return it.domain(), nil
+}

@@ -1,0 +1,101 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/smithy-go"
+	"github.com/guregu/dynamo/v2"
+
+	"github.com/livecast/sessions/session"
+)
+
+// Tables names the three tables.
+type Tables struct {
+	Sessions    string
+	Connections string
+	RateLimits  string
+}
+
+// Config is what the store needs beyond table names.
+type Config struct {
+	Tables                Tables
+	ConnectionMaxDuration time.Duration // connection items live this long (plus the buffer)
+	RetentionBuffer       time.Duration // TTL keeps items this long after they stop mattering
+}
+
+// Store implements session.Store and session.Limiter on DynamoDB.
+type Store struct {
+	db          *dynamo.DB
+	cfg         Config
+	sessions    dynamo.Table
+	connections dynamo.Table
+	rateLimits  dynamo.Table
+}
+
+var (
+	_ session.Store   = (*Store)(nil)
+	_ session.Limiter = (*Store)(nil)
+)
+
+// New returns a Store over db.
+func New(db *dynamo.DB, cfg Config) *Store {
+	if cfg.ConnectionMaxDuration <= 0 {
+		cfg.ConnectionMaxDuration = 2 * time.Hour
+	}
+	if cfg.RetentionBuffer <= 0 {
+		cfg.RetentionBuffer = time.Hour
+	}
+	return &Store{
+		db: db, cfg: cfg,
+		sessions:    db.Table(cfg.Tables.Sessions),
+		connections: db.Table(cfg.Tables.Connections),
+		rateLimits:  db.Table(cfg.Tables.RateLimits),
+	}
+}
+
+// failure turns a DynamoDB error that is not a business outcome into one the
+// domain understands: outages, throttling after the SDK's retries, missing
+// tables and deadlines are session.ErrUnavailable; anything else (a bug such
+// as a validation error) stays an internal error.
+func failure(op string, err error) error {
+	var apiErr smithy.APIError
+	var netErr net.Error
+	var opErr *smithy.OperationError
+	switch {
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
+		return fmt.Errorf("%s: %w: %w", op, session.ErrUnavailable, err)
+	case errors.As(err, &apiErr):
+		switch apiErr.ErrorCode() {
+		case "ValidationException", "SerializationException":
+			return fmt.Errorf("%s: %w", op, err)
+		}
+		return fmt.Errorf("%s: %w: %w", op, session.ErrUnavailable, err)
+	case errors.As(err, &netErr), errors.As(err, &opErr):
+		return fmt.Errorf("%s: %w: %w", op, session.ErrUnavailable, err)
+	default:
+		return fmt.Errorf("%s: %w", op, err)
+	}
+}
+
+// cancelled reports, for a cancelled transaction, which of its items failed
+// their condition (DynamoDB lists reasons in request order).
+func cancelled(err error) (failed []bool, ok bool) {
+	var txe *types.TransactionCanceledException
+	if !errors.As(err, &txe) {
+		return nil, false
+	}
+	failed = make([]bool, len(txe.CancellationReasons))
+	any := false
+	for i, r := range txe.CancellationReasons {
+		if r.Code != nil && *r.Code == "ConditionalCheckFailed" {
+			failed[i] = true
+			any = true
+		}
+	}
+	return failed, any
+}

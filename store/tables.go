@@ -1,0 +1,54 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/guregu/dynamo/v2"
+)
+
+// CreateTables creates whichever of the three tables is missing, with the
+// listeners index and TTL, and waits until they are active. Local mode and
+// tests use it; on AWS, Terraform owns the tables.
+func (s *Store) CreateTables(ctx context.Context) error {
+	existing, err := s.db.ListTables().All(ctx)
+	if err != nil {
+		return failure("list tables", err)
+	}
+	specs := []struct {
+		table dynamo.Table
+		from  any
+	}{
+		{s.sessions, sessionItem{}},
+		{s.connections, connectionItem{}},
+		{s.rateLimits, rateLimitItem{}},
+	}
+	for _, spec := range specs {
+		name := spec.table.Name()
+		if slices.Contains(existing, name) {
+			continue
+		}
+		create := s.db.CreateTable(name, spec.from).OnDemand(true)
+		if name == s.connections.Name() {
+			create = create.Project(listenersIndex, dynamo.AllProjection)
+		}
+		if err := create.Wait(ctx); err != nil {
+			return fmt.Errorf("create table %s: %w", name, err)
+		}
+		if err := spec.table.UpdateTTL(attrTTL, true).Run(ctx); err != nil {
+			return fmt.Errorf("enable TTL on %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// DeleteTables drops the three tables (tests only).
+func (s *Store) DeleteTables(ctx context.Context) error {
+	for _, t := range []dynamo.Table{s.sessions, s.connections, s.rateLimits} {
+		if err := t.DeleteTable().Run(ctx); err != nil {
+			return fmt.Errorf("delete table %s: %w", t.Name(), err)
+		}
+	}
+	return nil
+}
