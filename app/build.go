@@ -1,0 +1,62 @@
+package app
+
+import (
+	"log/slog"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/apigatewaymanagementapi"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/guregu/dynamo/v2"
+
+	"github.com/livecast/sessions/router"
+	"github.com/livecast/sessions/session"
+	"github.com/livecast/sessions/store"
+)
+
+// Parts are the pieces a mode provides to the common graph.
+type Parts struct {
+	AWS                aws.Config
+	ManagementEndpoint string // base URL of the @connections API
+	Verifier           session.TokenVerifier
+	Scheduler          router.Scheduler
+	Logger             *slog.Logger
+	Now                func() time.Time
+	// DynamoOptions are extra client options (tests count round trips).
+	DynamoOptions []func(*dynamodb.Options)
+}
+
+// Graph is the assembled service.
+type Graph struct {
+	Router  *router.Router
+	Service *session.Service
+	Store   *store.Store
+}
+
+// Build wires store, service and router from cfg and p. Nothing here does
+// I/O: a cold start pays only for building clients.
+func Build(cfg Config, p Parts) Graph {
+	if p.Now == nil {
+		p.Now = time.Now
+	}
+	db := dynamo.New(p.AWS, p.DynamoOptions...)
+	st := store.New(db, store.Config{
+		Tables:                cfg.Tables,
+		ConnectionMaxDuration: cfg.Session.ConnectionMaxDuration,
+		RetentionBuffer:       cfg.Session.RetentionBuffer,
+	})
+	mgmt := apigatewaymanagementapi.NewFromConfig(p.AWS, func(o *apigatewaymanagementapi.Options) {
+		o.BaseEndpoint = aws.String(p.ManagementEndpoint)
+	})
+	messenger := router.NewMessenger(mgmt, p.Now)
+	svc := session.New(cfg.Session, session.Deps{
+		Store: st, Limiter: st, Messenger: messenger, Verifier: p.Verifier, Now: p.Now, Logger: p.Logger,
+	})
+	rt := router.New(router.Options{Service: svc, Messenger: messenger, Scheduler: p.Scheduler, Logger: p.Logger, Now: p.Now})
+	return Graph{Router: rt, Service: svc, Store: st}
+}
+
+// NewLogger returns the JSON logger every mode uses.
+func NewLogger(w interface{ Write([]byte) (int, error) }, level slog.Level) *slog.Logger {
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level}))
+}

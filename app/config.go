@@ -1,0 +1,138 @@
+package app
+
+import (
+	"fmt"
+	"log/slog"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/livecast/sessions/session"
+	"github.com/livecast/sessions/store"
+)
+
+// Config is everything the service reads from its environment.
+type Config struct {
+	Session           session.Config
+	Tables            store.Tables
+	Region            string
+	UserPoolID        string
+	ClientID          string
+	LogLevel          slog.Level
+	WebSocketEndpoint string // https @connections endpoint on AWS
+	FunctionName      string // this function, for the asynchronous welcome
+}
+
+// Lookup reads one environment variable; os.LookupEnv in production.
+type Lookup func(name string) (string, bool)
+
+// FromEnv reads and validates the configuration. An invalid value stops the
+// start with an error naming the variable; a missing one takes its default.
+func FromEnv(lookup Lookup) (Config, error) {
+	r := reader{lookup: lookup}
+	d := session.DefaultConfig()
+	c := Config{Session: d}
+	s := &c.Session
+	s.MaxListenersPerSession = r.count("MAX_LISTENERS_PER_SESSION", d.MaxListenersPerSession)
+	s.SessionMaxDuration = r.duration("SESSION_MAX_DURATION_HOURS", d.SessionMaxDuration, time.Hour)
+	s.ConnectionMaxDuration = r.duration("CONNECTION_MAX_DURATION_HOURS", d.ConnectionMaxDuration, time.Hour)
+	s.RefreshAfter = r.duration("CONNECTION_REFRESH_MINUTES", d.RefreshAfter, time.Minute)
+	s.WarningAfter = r.duration("CONNECTION_WARNING_MINUTES", d.WarningAfter, time.Minute)
+	s.HeartbeatInterval = r.duration("HEARTBEAT_INTERVAL_SECONDS", d.HeartbeatInterval, time.Second)
+	s.HeartbeatTimeout = r.duration("HEARTBEAT_TIMEOUT_SECONDS", d.HeartbeatTimeout, time.Second)
+	s.SessionsPerHour = r.count("RATE_LIMIT_SESSIONS_PER_HOUR", d.SessionsPerHour)
+	s.ListenerJoinsPerMinute = r.count("RATE_LIMIT_LISTENER_JOINS_PER_MIN", d.ListenerJoinsPerMinute)
+	s.ConnectionAttemptsPerMin = r.count("RATE_LIMIT_CONNECTION_ATTEMPTS_PER_MIN", d.ConnectionAttemptsPerMin)
+	s.HeartbeatsPerMinute = r.count("RATE_LIMIT_HEARTBEATS_PER_MIN", d.HeartbeatsPerMinute)
+	c.Tables = store.Tables{
+		Sessions:    r.text("SESSIONS_TABLE", "Sessions"),
+		Connections: r.text("CONNECTIONS_TABLE", "Connections"),
+		RateLimits:  r.text("RATE_LIMITS_TABLE", "RateLimits"),
+	}
+	c.Region = r.text("AWS_REGION", "us-east-1")
+	c.UserPoolID = r.text("USER_POOL_ID", "")
+	c.ClientID = r.text("CLIENT_ID", "")
+	c.LogLevel = r.level("LOG_LEVEL")
+	c.WebSocketEndpoint = r.text("WEBSOCKET_ENDPOINT", "")
+	c.FunctionName = r.text("AWS_LAMBDA_FUNCTION_NAME", "")
+	if r.err != nil {
+		return Config{}, r.err
+	}
+	switch {
+	case s.RefreshAfter >= s.ConnectionMaxDuration:
+		return Config{}, fmt.Errorf("CONNECTION_REFRESH_MINUTES (%v) must be shorter than CONNECTION_MAX_DURATION_HOURS (%v)", s.RefreshAfter, s.ConnectionMaxDuration)
+	case s.WarningAfter >= s.ConnectionMaxDuration:
+		return Config{}, fmt.Errorf("CONNECTION_WARNING_MINUTES (%v) must be shorter than CONNECTION_MAX_DURATION_HOURS (%v)", s.WarningAfter, s.ConnectionMaxDuration)
+	case s.HeartbeatTimeout <= s.HeartbeatInterval:
+		return Config{}, fmt.Errorf("HEARTBEAT_TIMEOUT_SECONDS (%v) must be longer than HEARTBEAT_INTERVAL_SECONDS (%v)", s.HeartbeatTimeout, s.HeartbeatInterval)
+	}
+	return c, nil
+}
+
+// reader keeps the first error so FromEnv reads like a list of variables.
+type reader struct {
+	lookup Lookup
+	err    error
+}
+
+func (r *reader) raw(name string) (string, bool) {
+	v, ok := r.lookup(name)
+	v = strings.TrimSpace(v)
+	return v, ok && v != ""
+}
+
+func (r *reader) fail(name, v, want string) {
+	if r.err == nil {
+		r.err = fmt.Errorf("invalid %s=%q: want %s", name, v, want)
+	}
+}
+
+func (r *reader) text(name, def string) string {
+	if v, ok := r.raw(name); ok {
+		return v
+	}
+	return def
+}
+
+func (r *reader) count(name string, def int) int {
+	v, ok := r.raw(name)
+	if !ok {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > 1_000_000 {
+		r.fail(name, v, "a whole number from 1 to 1000000")
+		return def
+	}
+	return n
+}
+
+// duration reads a decimal number of units, so tests can shrink time
+// (CONNECTION_REFRESH_MINUTES=0.05 is 3 s).
+func (r *reader) duration(name string, def, unit time.Duration) time.Duration {
+	v, ok := r.raw(name)
+	if !ok {
+		return def
+	}
+	f, err := strconv.ParseFloat(v, 64)
+	d := time.Duration(f * float64(unit))
+	if err != nil || math.IsNaN(f) || f <= 0 || f > 1e6 || d < time.Millisecond {
+		r.fail(name, v, "a positive number")
+		return def
+	}
+	return d
+}
+
+func (r *reader) level(name string) slog.Level {
+	v, ok := r.raw(name)
+	if !ok {
+		return slog.LevelInfo
+	}
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(strings.ToUpper(v))); err != nil {
+		r.fail(name, v, "debug, info, warn or error")
+		return slog.LevelInfo
+	}
+	return l
+}

@@ -1,0 +1,141 @@
+package app
+
+import (
+	"context"
+	"crypto/rsa"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/livecast/sessions/auth"
+	"github.com/livecast/sessions/gateway"
+	"github.com/livecast/sessions/router"
+)
+
+// LocalOptions configure the whole system on one machine.
+type LocalOptions struct {
+	Addr          string          // gateway listen address; "" → 127.0.0.1:0
+	IdleTimeout   time.Duration   // 0 → API Gateway's 10 min
+	ClientID      string          // audience of locally minted tokens; "" → "local-client"
+	IssuerKey     *rsa.PrivateKey // signing key of the local issuer; nil → a fresh one
+	IssuerKeyID   string
+	Logger        *slog.Logger
+	Now           func() time.Time
+	DynamoOptions []func(*dynamodb.Options)
+}
+
+// Local is the running local system: the API Gateway stand-in, a JWT issuer
+// for speakers, and the same graph as on AWS behind them.
+type Local struct {
+	Gateway *gateway.Server
+	Issuer  *auth.Issuer
+	Graph   Graph
+
+	ctx     context.Context
+	cancel  context.CancelFunc
+	pending sync.WaitGroup
+}
+
+// StartLocal creates missing tables and starts serving.
+func StartLocal(ctx context.Context, cfg Config, awsCfg aws.Config, o LocalOptions) (*Local, error) {
+	if o.ClientID == "" {
+		o.ClientID = "local-client"
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	l := &Local{}
+	l.ctx, l.cancel = context.WithCancel(context.WithoutCancel(ctx))
+
+	// The gateway must listen before the issuer knows its own URL, so the
+	// handler waits for the graph that is built right after.
+	ready := make(chan struct{})
+	handler := func(ctx context.Context, ev json.RawMessage) (json.RawMessage, error) {
+		select {
+		case <-ready:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		return l.Graph.Router.Handle(ctx, ev)
+	}
+	mux := http.NewServeMux()
+	var routes []string
+	for _, k := range router.RouteKeys() {
+		if !strings.HasPrefix(k, "$") {
+			routes = append(routes, k)
+		}
+	}
+	gw, err := gateway.New(handler, gateway.Options{
+		Addr: o.Addr, IdleTimeout: o.IdleTimeout, MaxDuration: cfg.Session.ConnectionMaxDuration,
+		Routes: routes, Extra: mux, Logger: o.Logger, Now: o.Now,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("start local gateway: %w", err)
+	}
+	l.Gateway = gw
+	if o.IssuerKey != nil {
+		l.Issuer, err = auth.NewIssuerWithKey(gw.HTTPURL(), o.ClientID, o.IssuerKey, o.IssuerKeyID)
+	} else {
+		l.Issuer, err = auth.NewIssuer(gw.HTTPURL(), o.ClientID)
+	}
+	if err != nil {
+		gw.Close()
+		return nil, err
+	}
+	mux.Handle("/.well-known/jwks.json", l.Issuer.JWKSHandler())
+	mux.Handle("/dev/token", l.Issuer.TokenHandler())
+
+	l.Graph = Build(cfg, Parts{
+		AWS:                awsCfg,
+		ManagementEndpoint: gw.ManagementEndpoint(),
+		Verifier:           auth.NewVerifier(auth.Config{Issuer: gw.HTTPURL(), ClientID: o.ClientID, Now: o.Now, MinRefreshInterval: time.Second}),
+		Scheduler:          router.SchedulerFunc(l.schedule),
+		Logger:             o.Logger,
+		Now:                o.Now,
+		DynamoOptions:      o.DynamoOptions,
+	})
+	if err := l.Graph.Store.CreateTables(ctx); err != nil {
+		gw.Close()
+		return nil, err
+	}
+	close(ready)
+	return l, nil
+}
+
+// schedule runs an internal event the way Lambda's asynchronous invocation
+// would: later, in its own invocation with its own deadline.
+func (l *Local) schedule(_ context.Context, event []byte) error {
+	if l.ctx.Err() != nil {
+		return errors.New("local system is shutting down")
+	}
+	l.pending.Add(1)
+	go func() {
+		defer l.pending.Done()
+		ctx, cancel := context.WithTimeout(l.ctx, 30*time.Second)
+		defer cancel()
+		_, _ = l.Graph.Router.Handle(ctx, event) // failures are logged by the router
+	}()
+	return nil
+}
+
+// Invoke calls the function directly, as the audio pipeline does on AWS.
+func (l *Local) Invoke(ctx context.Context, event []byte) (json.RawMessage, error) {
+	return l.Graph.Router.Handle(ctx, event)
+}
+
+// Close stops the gateway (sending $disconnect for open connections) and
+// waits for scheduled work.
+func (l *Local) Close() error {
+	err := l.Gateway.Close()
+	l.cancel()
+	l.pending.Wait()
+	return err
+}

@@ -1,0 +1,97 @@
+package router
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/livecast/sessions/session"
+)
+
+// Scheduler runs an internal event later, outside the current invocation:
+// on AWS an asynchronous self-invocation, locally a goroutine.
+type Scheduler interface {
+	Schedule(ctx context.Context, event []byte) error
+}
+
+// SchedulerFunc adapts a function to Scheduler.
+type SchedulerFunc func(ctx context.Context, event []byte) error
+
+// Schedule calls f.
+func (f SchedulerFunc) Schedule(ctx context.Context, event []byte) error { return f(ctx, event) }
+
+// Router dispatches every event the function receives.
+type Router struct {
+	svc       *session.Service
+	messenger *Messenger
+	scheduler Scheduler
+	log       *slog.Logger
+	now       func() time.Time
+}
+
+// Options are the router's collaborators.
+type Options struct {
+	Service   *session.Service
+	Messenger *Messenger // also used for error replies
+	Scheduler Scheduler
+	Logger    *slog.Logger
+	Now       func() time.Time
+}
+
+// New builds a Router.
+func New(o Options) *Router {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return &Router{svc: o.Service, messenger: o.Messenger, scheduler: o.Scheduler, log: o.Logger, now: o.Now}
+}
+
+// envelope holds the fields that tell event kinds apart. Deciding from them,
+// rather than by trying strict unmarshals in turn, keeps one event from being
+// mistaken for another.
+type envelope struct {
+	Type           string `json:"type"`
+	MethodArn      string `json:"methodArn"`
+	Internal       string `json:"sessionService"`
+	Source         string `json:"source"`
+	RequestContext *struct {
+		EventType string `json:"eventType"`
+		RouteKey  string `json:"routeKey"`
+	} `json:"requestContext"`
+}
+
+// ErrUnknownEvent is returned for events no route handles.
+var ErrUnknownEvent = errors.New("router: unknown event")
+
+// Handle is the Lambda entry point: raw event in, raw response out. It is
+// safe for concurrent use.
+func (r *Router) Handle(ctx context.Context, raw json.RawMessage) (json.RawMessage, error) {
+	var env envelope
+	if err := json.Unmarshal(raw, &env); err != nil {
+		return nil, fmt.Errorf("%w: not a JSON object: %w", ErrUnknownEvent, err)
+	}
+	switch {
+	case env.Type == "REQUEST" && env.MethodArn != "":
+		return r.authorize(ctx, raw)
+	case env.RequestContext != nil && env.RequestContext.EventType != "":
+		return r.websocket(ctx, env.RequestContext.EventType, raw)
+	case env.Internal != "":
+		return r.internal(ctx, env.Internal, raw)
+	default:
+		return nil, fmt.Errorf("%w (source %q)", ErrUnknownEvent, env.Source)
+	}
+}
+
+func (r *Router) respond(v any) (json.RawMessage, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("router: encode response: %w", err)
+	}
+	return b, nil
+}

@@ -1,0 +1,164 @@
+package router
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/livecast/sessions/session"
+)
+
+// websocket serves the WebSocket route events.
+func (r *Router) websocket(ctx context.Context, eventType string, raw json.RawMessage) (json.RawMessage, error) {
+	var ev events.APIGatewayWebsocketProxyRequest
+	if err := json.Unmarshal(raw, &ev); err != nil {
+		return nil, fmt.Errorf("%w: malformed WebSocket event: %w", ErrUnknownEvent, err)
+	}
+	if ev.RequestContext.ConnectionID == "" {
+		return nil, fmt.Errorf("%w: WebSocket event without connectionId", ErrUnknownEvent)
+	}
+	switch eventType {
+	case "CONNECT":
+		return r.connect(ctx, ev)
+	case "DISCONNECT":
+		return r.disconnect(ctx, ev)
+	case "MESSAGE":
+		return r.message(ctx, ev)
+	default:
+		return nil, fmt.Errorf("%w: WebSocket event type %q", ErrUnknownEvent, eventType)
+	}
+}
+
+type proxyResponse = events.APIGatewayProxyResponse
+
+func ok() proxyResponse { return proxyResponse{StatusCode: http.StatusOK} }
+
+// queryOf merges API Gateway's two query maps: the multi-value one keeps
+// repeated parameters, which the domain refuses rather than guessing.
+func queryOf(single map[string]string, multi map[string][]string) map[string][]string {
+	q := make(map[string][]string, len(single))
+	for k, v := range single {
+		q[k] = []string{v}
+	}
+	for k, v := range multi {
+		q[k] = v
+	}
+	return q
+}
+
+func (r *Router) connect(ctx context.Context, ev events.APIGatewayWebsocketProxyRequest) (json.RawMessage, error) {
+	start := r.now()
+	connID := ev.RequestContext.ConnectionID
+	query := queryOf(ev.QueryStringParameters, ev.MultiValueQueryStringParameters)
+	w, err := r.svc.Connect(ctx, session.ConnectRequest{ConnectionID: connID, SourceIP: ev.RequestContext.Identity.SourceIP, Query: query})
+	action := ""
+	if a := query["action"]; len(a) == 1 && len(a[0]) <= 32 {
+		action = a[0]
+	}
+	correlation := w.SessionID
+	if correlation == "" {
+		correlation = session.HashID(connID)
+	}
+	r.logOutcome(ctx, "connect", correlation, start, err, "action", action, "sourceIp", TruncateIP(ev.RequestContext.Identity.SourceIP))
+	if err != nil {
+		return r.respond(proxyResponse{
+			StatusCode: StatusOf(err),
+			Headers:    map[string]string{"Content-Type": "application/json"},
+			Body:       string(encodeError(err, ev.RequestContext.RequestID, r.now())),
+		})
+	}
+	if !w.Replayed {
+		if err := r.scheduleWelcome(ctx, w); err != nil {
+			// The connection stands; the client can still ask getSessionStatus.
+			r.logOutcome(ctx, "scheduleWelcome", correlation, start, err)
+		}
+	}
+	return r.respond(ok())
+}
+
+func (r *Router) disconnect(ctx context.Context, ev events.APIGatewayWebsocketProxyRequest) (json.RawMessage, error) {
+	start := r.now()
+	err := r.svc.Disconnect(ctx, ev.RequestContext.ConnectionID)
+	r.logOutcome(ctx, "disconnect", session.HashID(ev.RequestContext.ConnectionID), start, err)
+	if err != nil && StatusOf(err) >= 500 {
+		// Returning the error lets Lambda's metrics see it; API Gateway ignores
+		// $disconnect results, and the sweep repairs what this missed.
+		return nil, err
+	}
+	return r.respond(ok())
+}
+
+// clientMessage is every field a client action may carry.
+type clientMessage struct {
+	Action         string   `json:"action"`
+	Control        string   `json:"control"`
+	Command        string   `json:"command"`
+	Value          *float64 `json:"value"`
+	TargetLanguage string   `json:"targetLanguage"`
+}
+
+func (r *Router) message(ctx context.Context, ev events.APIGatewayWebsocketProxyRequest) (json.RawMessage, error) {
+	start := r.now()
+	connID := ev.RequestContext.ConnectionID
+	route := ev.RequestContext.RouteKey
+	err := r.dispatchMessage(ctx, route, connID, ev.Body)
+	r.logOutcome(ctx, operationOf(route), session.HashID(connID), start, err)
+	if err != nil {
+		if perr := r.messenger.post(ctx, connID, encodeError(err, ev.RequestContext.RequestID, r.now())); perr != nil && !errors.Is(perr, session.ErrConnectionGone) {
+			r.logOutcome(ctx, "replyError", session.HashID(connID), start, perr)
+		}
+	}
+	return r.respond(ok())
+}
+
+func operationOf(route string) string {
+	if strings.HasPrefix(route, "$") {
+		return "default"
+	}
+	return route
+}
+
+func (r *Router) dispatchMessage(ctx context.Context, route, connID, body string) error {
+	var msg clientMessage
+	if route != RouteDefault {
+		if err := decodeMessage(body, &msg); err != nil {
+			return err
+		}
+	}
+	switch route {
+	case RouteHeartbeat:
+		return r.svc.Heartbeat(ctx, connID)
+	case RouteGetSessionStatus:
+		return r.svc.Status(ctx, connID)
+	case RouteSpeakerControl:
+		return r.svc.Control(ctx, connID, msg.Control, msg.Value)
+	case RouteControlSession:
+		if msg.Command != session.ControlPause && msg.Command != session.ControlResume {
+			return &session.Error{Code: session.CodeInvalidParameters, Field: "command", Message: "command must be pause or resume"}
+		}
+		return r.svc.Control(ctx, connID, msg.Command, nil)
+	case RouteChangeLanguage:
+		return r.svc.ChangeLanguage(ctx, connID, msg.TargetLanguage)
+	default:
+		return &session.Error{Code: session.CodeInvalidAction, Field: "action", Message: "Unknown action"}
+	}
+}
+
+// decodeMessage parses a client frame, naming the field that has the wrong type.
+func decodeMessage(body string, msg *clientMessage) error {
+	err := json.Unmarshal([]byte(body), msg)
+	var typeErr *json.UnmarshalTypeError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &typeErr):
+		return &session.Error{Code: session.CodeInvalidParameters, Field: typeErr.Field, Message: "Field " + typeErr.Field + " has the wrong type"}
+	default:
+		return &session.Error{Code: session.CodeInvalidParameters, Message: "Message is not a JSON object"}
+	}
+}

@@ -1,0 +1,307 @@
+package tests
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/coder/websocket"
+	"github.com/stretchr/testify/require"
+
+	"github.com/livecast/sessions/app"
+	"github.com/livecast/sessions/store"
+	"github.com/livecast/sessions/tests/motoserver"
+)
+
+// dynamoEndpoint is the DynamoDB API every end-to-end test uses: a
+// moto_server this package starts (or AWS_ENDPOINT_URL_DYNAMODB if set).
+var (
+	dynamoEndpoint string
+	moto           *motoserver.Server
+)
+
+func TestMain(m *testing.M) {
+	dynamoEndpoint = os.Getenv("AWS_ENDPOINT_URL_DYNAMODB")
+	if dynamoEndpoint == "" {
+		var err error
+		if moto, err = motoserver.Start(); err != nil {
+			fmt.Fprintln(os.Stderr, "end-to-end tests need a DynamoDB API:", err)
+			os.Exit(1)
+		}
+		dynamoEndpoint = moto.URL
+	}
+	code := m.Run()
+	moto.Stop()
+	os.Exit(code)
+}
+
+// clock is real time plus an offset tests can advance, so rate-limit windows
+// can reset without sleeping.
+type clock struct{ offset atomic.Int64 }
+
+func (c *clock) Now() time.Time          { return time.Now().Add(time.Duration(c.offset.Load())) }
+func (c *clock) Advance(d time.Duration) { c.offset.Add(int64(d)) }
+
+// system is the whole service on loopback, built exactly as `sessions local`.
+type system struct {
+	*app.Local
+	clock      *clock
+	roundTrips *store.RoundTrips
+	key        *rsa.PrivateKey
+	keyID      string
+	clientID   string
+}
+
+var tableSeq atomic.Int64
+
+// testKey is generated once: RSA key generation is slow under -race.
+var testKey = sync.OnceValue(func() *rsa.PrivateKey {
+	k, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		panic(err)
+	}
+	return k
+})
+
+// startSystem starts a local system with its own tables; env overrides the
+// configuration like the process environment would.
+func startSystem(t *testing.T, env map[string]string) *system {
+	t.Helper()
+	prefix := fmt.Sprintf("e2e%d-%d-", time.Now().UnixNano(), tableSeq.Add(1))
+	vars := map[string]string{
+		"SESSIONS_TABLE": prefix + "Sessions", "CONNECTIONS_TABLE": prefix + "Connections", "RATE_LIMITS_TABLE": prefix + "RateLimits",
+		"AWS_REGION": "us-east-1",
+	}
+	for k, v := range env {
+		vars[k] = v
+	}
+	cfg, err := app.FromEnv(func(name string) (string, bool) { v, ok := vars[name]; return v, ok })
+	require.NoError(t, err)
+	t.Setenv("AWS_ENDPOINT_URL_DYNAMODB", dynamoEndpoint)
+	t.Setenv("AWS_ACCESS_KEY_ID", "test")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
+	awsCfg, err := app.LoadAWS(context.Background(), cfg.Region, true)
+	require.NoError(t, err)
+	sys := &system{clock: &clock{}, roundTrips: &store.RoundTrips{}, key: testKey(), keyID: "test-key", clientID: "e2e-client"}
+	logger := app.NewLogger(testLogWriter{t}, cfg.LogLevel)
+	if os.Getenv("E2E_LOG") == "" {
+		logger = app.NewLogger(io.Discard, cfg.LogLevel)
+	}
+	sys.Local, err = app.StartLocal(context.Background(), cfg, awsCfg, app.LocalOptions{
+		ClientID: sys.clientID, IssuerKey: sys.key, IssuerKeyID: sys.keyID,
+		Logger: logger, Now: sys.clock.Now,
+		DynamoOptions: []func(*dynamodb.Options){sys.roundTrips.Option()},
+	})
+	require.NoError(t, err)
+	t.Cleanup(func() {
+		_ = sys.Close()
+		_ = sys.Graph.Store.DeleteTables(context.Background())
+	})
+	return sys
+}
+
+type testLogWriter struct{ t *testing.T }
+
+func (w testLogWriter) Write(p []byte) (int, error) { w.t.Log(string(p)); return len(p), nil }
+
+// token mints a valid speaker token for sub.
+func (s *system) token(t *testing.T, sub string) string {
+	t.Helper()
+	tok, err := s.Issuer.Mint(sub, sub+"@example.com", time.Hour)
+	require.NoError(t, err)
+	return tok
+}
+
+// client is a WebSocket client that records everything it receives.
+type client struct {
+	t      *testing.T
+	conn   *websocket.Conn
+	msgs   chan map[string]any
+	closed chan struct{}
+	err    error // the read error that ended the connection
+}
+
+func query(kv ...string) string {
+	q := url.Values{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		q.Add(kv[i], kv[i+1])
+	}
+	return q.Encode()
+}
+
+// dial connects and fails the test if the upgrade is refused.
+func (s *system) dial(t *testing.T, rawQuery string) *client {
+	t.Helper()
+	c, status, body := s.tryDial(t, rawQuery)
+	require.NotNil(t, c, "upgrade refused with %d: %s", status, body)
+	return c
+}
+
+// tryDial connects; on a refused upgrade it returns the status and body.
+func (s *system) tryDial(t *testing.T, rawQuery string) (*client, int, map[string]any) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	conn, resp, err := websocket.Dial(ctx, s.Gateway.URL()+"?"+rawQuery, nil)
+	if err != nil {
+		require.NotNil(t, resp, "dial failed without a response: %v", err)
+		var body map[string]any
+		raw, _ := io.ReadAll(resp.Body)
+		_ = json.Unmarshal(raw, &body)
+		return nil, resp.StatusCode, body
+	}
+	conn.SetReadLimit(1 << 20)
+	c := &client{t: t, conn: conn, msgs: make(chan map[string]any, 1024), closed: make(chan struct{})}
+	go c.read()
+	t.Cleanup(func() { _ = conn.CloseNow() })
+	return c, http.StatusSwitchingProtocols, nil
+}
+
+func (c *client) read() {
+	defer close(c.closed)
+	for {
+		_, data, err := c.conn.Read(context.Background())
+		if err != nil {
+			c.err = err
+			close(c.msgs)
+			return
+		}
+		var m map[string]any
+		if json.Unmarshal(data, &m) != nil {
+			m = map[string]any{"type": "<non-json>", "raw": string(data)}
+		}
+		c.msgs <- m
+	}
+}
+
+func (c *client) send(v any) {
+	c.t.Helper()
+	data, ok := v.([]byte)
+	if !ok {
+		var err error
+		data, err = json.Marshal(v)
+		require.NoError(c.t, err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	require.NoError(c.t, c.conn.Write(ctx, websocket.MessageText, data))
+}
+
+// expect returns the next message, which must be of type typ.
+func (c *client) expect(typ string) map[string]any {
+	c.t.Helper()
+	select {
+	case m, ok := <-c.msgs:
+		if !ok {
+			c.t.Fatalf("connection closed (%v) while waiting for %s", c.err, typ)
+		}
+		require.Equal(c.t, typ, m["type"], "unexpected message %v", m)
+		return m
+	case <-time.After(15 * time.Second):
+		c.t.Fatalf("no %s within 15s", typ)
+		return nil
+	}
+}
+
+// skipUntil returns the first message of type typ, dropping others.
+func (c *client) skipUntil(typ string) map[string]any {
+	c.t.Helper()
+	deadline := time.After(15 * time.Second)
+	for {
+		select {
+		case m, ok := <-c.msgs:
+			if !ok {
+				c.t.Fatalf("connection closed (%v) while waiting for %s", c.err, typ)
+			}
+			if m["type"] == typ {
+				return m
+			}
+		case <-deadline:
+			c.t.Fatalf("no %s within 15s", typ)
+		}
+	}
+}
+
+// expectClosed waits until the server closes the connection and returns
+// the close status.
+func (c *client) expectClosed() websocket.StatusCode {
+	c.t.Helper()
+	select {
+	case <-c.closed:
+		return websocket.CloseStatus(c.err)
+	case <-time.After(15 * time.Second):
+		c.t.Fatal("connection still open after 15s")
+		return 0
+	}
+}
+
+// quiet asserts nothing arrives for a short while.
+func (c *client) quiet(d time.Duration) {
+	c.t.Helper()
+	select {
+	case m, ok := <-c.msgs:
+		if ok {
+			c.t.Fatalf("unexpected message %v", m)
+		}
+	case <-time.After(d):
+	}
+}
+
+func (c *client) close() {
+	_ = c.conn.Close(websocket.StatusNormalClosure, "bye")
+}
+
+// speaker creates a session and returns the speaker and the session id.
+func (s *system) speaker(t *testing.T, sub string) (*client, string) {
+	t.Helper()
+	c := s.dial(t, query("action", "createSession", "sourceLanguage", "en", "qualityTier", "standard", "token", s.token(t, sub)))
+	m := c.expect("sessionCreated")
+	return c, m["sessionId"].(string)
+}
+
+// listener joins sessionID in lang and consumes its welcome.
+func (s *system) listener(t *testing.T, sessionID, lang string) *client {
+	t.Helper()
+	c := s.dial(t, query("action", "joinSession", "sessionId", sessionID, "targetLanguage", lang))
+	c.expect("sessionJoined")
+	return c
+}
+
+// session reads the stored session.
+func (s *system) session(t *testing.T, id string) sessionView {
+	t.Helper()
+	sess, err := s.Graph.Store.GetSession(context.Background(), id)
+	require.NoError(t, err)
+	return sessionView{Active: sess.Active, Count: sess.ListenerCount, ByLanguage: sess.ByLanguage}
+}
+
+type sessionView struct {
+	Active     bool
+	Count      int
+	ByLanguage map[string]int
+}
+
+// listenerRecords counts the listener records of a session.
+func (s *system) listenerRecords(t *testing.T, id string) int {
+	t.Helper()
+	ls, err := s.Graph.Store.Listeners(context.Background(), id, "")
+	require.NoError(t, err)
+	return len(ls)
+}
+
+// eventually polls cond for up to 10 s.
+func eventually(t *testing.T, cond func() bool, msg string) {
+	t.Helper()
+	require.Eventually(t, cond, 10*time.Second, 20*time.Millisecond, msg)
+}
