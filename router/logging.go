@@ -57,4 +57,3 @@ func causeChain(err error) []string {
 	}
 	return chain
 }
-
