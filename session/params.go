@@ -54,7 +54,8 @@ func (q query) get(name string) (string, *Error) {
 	if len(v) > limit {
 		return "", invalidParam(name, "Parameter %s is longer than %d bytes", name, limit)
 	}
-	if !utf8.ValidString(v) || strings.IndexFunc(v, unicode.IsControl) >= 0 {
+	// U+FFFD means an encoding was already repaired upstream: still bad input.
+	if !utf8.ValidString(v) || strings.IndexFunc(v, unicode.IsControl) >= 0 || strings.ContainsRune(v, utf8.RuneError) {
 		return "", invalidParam(name, "Parameter %s is not valid text", name)
 	}
 	return v, nil

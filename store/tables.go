@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 
@@ -43,12 +44,14 @@ func (s *Store) CreateTables(ctx context.Context) error {
 	return nil
 }
 
-// DeleteTables drops the three tables (tests only).
+// DeleteTables drops the three tables (tests only), each even if another
+// is already gone.
 func (s *Store) DeleteTables(ctx context.Context) error {
+	var errs []error
 	for _, t := range []dynamo.Table{s.sessions, s.connections, s.rateLimits} {
 		if err := t.DeleteTable().Run(ctx); err != nil {
-			return fmt.Errorf("delete table %s: %w", t.Name(), err)
+			errs = append(errs, fmt.Errorf("delete table %s: %w", t.Name(), err))
 		}
 	}
-	return nil
+	return errors.Join(errs...)
 }

@@ -15,7 +15,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/guregu/dynamo/v2"
 	"github.com/coder/websocket"
 	"github.com/stretchr/testify/require"
 
@@ -61,6 +63,8 @@ type system struct {
 	key        *rsa.PrivateKey
 	keyID      string
 	clientID   string
+	awsCfg     aws.Config
+	cfg        app.Config
 }
 
 var tableSeq atomic.Int64
@@ -93,7 +97,7 @@ func startSystem(t *testing.T, env map[string]string) *system {
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
 	awsCfg, err := app.LoadAWS(context.Background(), cfg.Region, true)
 	require.NoError(t, err)
-	sys := &system{clock: &clock{}, roundTrips: &store.RoundTrips{}, key: testKey(), keyID: "test-key", clientID: "e2e-client"}
+	sys := &system{clock: &clock{}, roundTrips: &store.RoundTrips{}, key: testKey(), keyID: "test-key", clientID: "e2e-client", awsCfg: awsCfg, cfg: cfg}
 	logger := app.NewLogger(testLogWriter{t}, cfg.LogLevel)
 	if os.Getenv("E2E_LOG") == "" {
 		logger = app.NewLogger(io.Discard, cfg.LogLevel)
@@ -304,4 +308,11 @@ func (s *system) listenerRecords(t *testing.T, id string) int {
 func eventually(t *testing.T, cond func() bool, msg string) {
 	t.Helper()
 	require.Eventually(t, cond, 10*time.Second, 20*time.Millisecond, msg)
+}
+
+// dropSessionsTable deletes the system's Sessions table behind its back.
+func dropSessionsTable(t *testing.T, s *system) {
+	t.Helper()
+	db := dynamo.New(s.awsCfg)
+	require.NoError(t, db.Table(s.cfg.Tables.Sessions).DeleteTable().Run(context.Background()))
 }
