@@ -17,8 +17,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/guregu/dynamo/v2"
 	"github.com/coder/websocket"
+	"github.com/guregu/dynamo/v2"
 	"github.com/stretchr/testify/require"
 
 	"github.com/livecast/sessions/app"
@@ -315,4 +315,12 @@ func dropSessionsTable(t *testing.T, s *system) {
 	t.Helper()
 	db := dynamo.New(s.awsCfg)
 	require.NoError(t, db.Table(s.cfg.Tables.Sessions).DeleteTable().Run(context.Background()))
+}
+
+// speakerConnection reads the current speaker connection id of a session.
+func (s *system) speakerConnection(t *testing.T, id string) string {
+	t.Helper()
+	sess, err := s.Graph.Store.GetSession(context.Background(), id)
+	require.NoError(t, err)
+	return sess.SpeakerConnectionID
 }

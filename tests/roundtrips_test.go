@@ -1,0 +1,73 @@
+package tests
+
+import (
+	"math"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+)
+
+// DynamoDB requests per operation (issue #3's budget), counted on the wire.
+// Unlike latency this does not depend on the machine.
+func TestDynamoDBRoundTripsPerOperation(t *testing.T) {
+	sys := startSystem(t, generousLimits)
+	measure := func(op func()) int64 {
+		time.Sleep(50 * time.Millisecond) // let earlier asynchronous work settle
+		before := sys.roundTrips.Count()
+		op()
+		return sys.roundTrips.Count() - before
+	}
+	var spk *client
+	var id string
+	create := measure(func() { spk, id = sys.speaker(t, "owner") })
+
+	var l *client
+	join := measure(func() {
+		l = sys.listener(t, id, "es")
+		spk.expect("listenerCount") // the welcome's last step
+	})
+	heartbeat := measure(func() {
+		l.send(map[string]string{"action": "heartbeat"})
+		l.expect("heartbeatAck")
+	})
+	var l2 *client
+	refreshListener := measure(func() {
+		l2 = sys.dial(t, query("action", "refreshConnection", "role", "listener", "sessionId", id, "targetLanguage", "es"))
+		l2.expect("connectionRefreshComplete")
+	})
+	leave := measure(func() {
+		l.close()
+		spk.expect("listenerCount")
+	})
+	refreshSpeaker := measure(func() {
+		spk2 := sys.dial(t, query("action", "refreshConnection", "role", "speaker", "sessionId", id, "token", sys.token(t, "owner")))
+		spk2.expect("connectionRefreshComplete")
+		spk = spk2
+	})
+	_ = l2
+
+	t.Logf("round trips: create=%d join=%d heartbeat=%d leave=%d refreshListener=%d refreshSpeaker=%d",
+		create, join, heartbeat, leave, refreshListener, refreshSpeaker)
+	assert.LessOrEqual(t, create, int64(3), "createSession")
+	assert.LessOrEqual(t, join, int64(3), "joinSession, welcome included")
+	assert.LessOrEqual(t, heartbeat, int64(1), "heartbeat")
+	assert.LessOrEqual(t, leave, int64(2), "listener disconnect")
+	assert.LessOrEqual(t, refreshListener, int64(3), "listener refresh")
+	assert.LessOrEqual(t, refreshSpeaker, int64(3), "speaker refresh")
+
+	for _, n := range []int{0, 30, 60} {
+		sys := startSystem(t, generousLimits)
+		_, id := sys.speaker(t, "owner")
+		for range n {
+			sys.listener(t, id, "fr")
+		}
+		connID := sys.speakerConnection(t, id)
+		resp, calls := sys.invoke(t, apiEvent(t, "DISCONNECT", "$disconnect", connID, nil, ""))
+		assert.Equal(t, 200, resp.StatusCode)
+		budget := 4 + int64(math.Ceil(float64(n)/25))
+		t.Logf("round trips: speaker disconnect with %d listeners = %d (budget %d)", n, calls, budget)
+		assert.LessOrEqual(t, calls, budget)
+		assert.False(t, sys.session(t, id).Active)
+	}
+}
