@@ -72,19 +72,43 @@ var ErrUnknownEvent = errors.New("router: unknown event")
 // Handle is the Lambda entry point: raw event in, raw response out. It is
 // safe for concurrent use.
 func (r *Router) Handle(ctx context.Context, raw json.RawMessage) (json.RawMessage, error) {
+	kind, detail, err := classifyEvent(raw)
+	if err != nil {
+		return nil, err
+	}
+	switch kind {
+	case kindAuthorizer:
+		return r.authorize(ctx, raw)
+	case kindWebSocket:
+		return r.websocket(ctx, detail, raw)
+	default:
+		return r.internal(ctx, detail, raw)
+	}
+}
+
+// Kinds of event the function receives.
+const (
+	kindAuthorizer = "authorizer"
+	kindWebSocket  = "websocket"
+	kindInternal   = "internal"
+)
+
+// classifyEvent tells what raw is from its discriminating fields; detail is
+// the WebSocket event type or the internal event name.
+func classifyEvent(raw []byte) (kind, detail string, err error) {
 	var env envelope
 	if err := json.Unmarshal(raw, &env); err != nil {
-		return nil, fmt.Errorf("%w: not a JSON object: %w", ErrUnknownEvent, err)
+		return "", "", fmt.Errorf("%w: not a JSON object: %w", ErrUnknownEvent, err)
 	}
 	switch {
 	case env.Type == "REQUEST" && env.MethodArn != "":
-		return r.authorize(ctx, raw)
+		return kindAuthorizer, "", nil
 	case env.RequestContext != nil && env.RequestContext.EventType != "":
-		return r.websocket(ctx, env.RequestContext.EventType, raw)
+		return kindWebSocket, env.RequestContext.EventType, nil
 	case env.Internal != "":
-		return r.internal(ctx, env.Internal, raw)
+		return kindInternal, env.Internal, nil
 	default:
-		return nil, fmt.Errorf("%w (source %q)", ErrUnknownEvent, env.Source)
+		return "", "", fmt.Errorf("%w (source %q)", ErrUnknownEvent, env.Source)
 	}
 }
 

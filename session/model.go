@@ -34,9 +34,9 @@ func (s Session) Live(now time.Time) bool { return s.Active && now.Before(s.Expi
 // StreamOptions are the transcription settings the original clients send with
 // createSession; stored and echoed, not interpreted here.
 type StreamOptions struct {
-	PartialResults   bool
-	MinStability     float64 // 0.70..0.95
-	MaxBufferTimeout float64 // seconds, 2..10
+	PartialResults   bool    `json:"partialResults"`
+	MinStability     float64 `json:"minStability"`     // 0.70..0.95
+	MaxBufferTimeout float64 `json:"maxBufferTimeout"` // seconds, 2..10
 }
 
 // BroadcastState is what the speaker controls and every listener mirrors.

@@ -1,0 +1,61 @@
+package app
+
+import (
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func env(kv map[string]string) Lookup {
+	return func(name string) (string, bool) { v, ok := kv[name]; return v, ok }
+}
+
+func TestConfigDefaults(t *testing.T) {
+	c, err := FromEnv(env(nil))
+	require.NoError(t, err)
+	assert.Equal(t, 500, c.Session.MaxListenersPerSession)
+	assert.Equal(t, 2*time.Hour, c.Session.SessionMaxDuration)
+	assert.Equal(t, 100*time.Minute, c.Session.RefreshAfter)
+	assert.Equal(t, 105*time.Minute, c.Session.WarningAfter)
+	assert.Equal(t, 90*time.Second, c.Session.HeartbeatTimeout)
+	assert.Equal(t, 2, c.Session.HeartbeatsPerMinute)
+	assert.Equal(t, slog.LevelInfo, c.LogLevel)
+	assert.Equal(t, "Sessions", c.Tables.Sessions)
+}
+
+func TestConfigAcceptsDecimalDurations(t *testing.T) {
+	c, err := FromEnv(env(map[string]string{"CONNECTION_REFRESH_MINUTES": "0.05", "HEARTBEAT_TIMEOUT_SECONDS": "1.5", "HEARTBEAT_INTERVAL_SECONDS": "0.5", "LOG_LEVEL": "debug"}))
+	require.NoError(t, err)
+	assert.Equal(t, 3*time.Second, c.Session.RefreshAfter)
+	assert.Equal(t, 1500*time.Millisecond, c.Session.HeartbeatTimeout)
+	assert.Equal(t, slog.LevelDebug, c.LogLevel)
+}
+
+func TestInvalidConfigNamesTheVariable(t *testing.T) {
+	for name, value := range map[string]string{
+		"MAX_LISTENERS_PER_SESSION":              "lots",
+		"SESSION_MAX_DURATION_HOURS":             "-1",
+		"CONNECTION_MAX_DURATION_HOURS":          "NaN",
+		"CONNECTION_REFRESH_MINUTES":             "0",
+		"HEARTBEAT_INTERVAL_SECONDS":             "1e9",
+		"RATE_LIMIT_SESSIONS_PER_HOUR":           "2.5",
+		"RATE_LIMIT_LISTENER_JOINS_PER_MIN":      "0",
+		"RATE_LIMIT_CONNECTION_ATTEMPTS_PER_MIN": "-3",
+		"RATE_LIMIT_HEARTBEATS_PER_MIN":          "x",
+		"LOG_LEVEL":                              "chatty",
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := FromEnv(env(map[string]string{name: value}))
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), name)
+		})
+	}
+	t.Run("refresh must come before the connection wall", func(t *testing.T) {
+		_, err := FromEnv(env(map[string]string{"CONNECTION_REFRESH_MINUTES": "130"}))
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), "CONNECTION_REFRESH_MINUTES")
+	})
+}
