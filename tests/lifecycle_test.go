@@ -217,3 +217,16 @@ func TestRefreshAndWarningMessagesComeOnce(t *testing.T) {
 	beat(spk)
 	spk.quiet(200 * time.Millisecond)
 }
+
+func TestGatewayLimitsCloseOversizedFrames(t *testing.T) {
+	sys := startSystem(t, nil)
+	_, id := sys.speaker(t, "owner")
+	l := sys.listener(t, id, "es")
+	big := make([]byte, 40<<10)
+	for i := range big {
+		big[i] = 'a'
+	}
+	l.send(big)
+	assert.Equal(t, websocket.StatusMessageTooBig, l.expectClosed())
+	eventually(t, func() bool { return sys.session(t, id).Count == 0 }, "the closed listener is uncounted")
+}
