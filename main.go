@@ -77,6 +77,7 @@ func runLambda() error {
 		Verifier:  auth.NewVerifier(auth.Config{Issuer: auth.CognitoIssuer(cfg.Region, cfg.UserPoolID), ClientID: cfg.ClientID}),
 		Scheduler: router.SelfInvoker{Client: lambdasvc.NewFromConfig(awsCfg), FunctionName: cfg.FunctionName},
 		Logger:    logger,
+		Metrics:   os.Stdout,
 	})
 	lambda.Start(graph.Router.Handle)
 	return nil
@@ -101,7 +102,7 @@ func runLocal(args []string) error {
 		return err
 	}
 	logger := app.NewLogger(os.Stdout, cfg.LogLevel)
-	local, err := app.StartLocal(ctx, cfg, awsCfg, app.LocalOptions{Addr: *addr, IdleTimeout: *idle, ClientID: *clientID, Logger: logger})
+	local, err := app.StartLocal(ctx, cfg, awsCfg, app.LocalOptions{Addr: *addr, IdleTimeout: *idle, ClientID: *clientID, Logger: logger, Metrics: os.Stdout})
 	if err != nil {
 		return err
 	}

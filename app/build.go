@@ -1,6 +1,7 @@
 package app
 
 import (
+	"io"
 	"log/slog"
 	"time"
 
@@ -21,6 +22,7 @@ type Parts struct {
 	Verifier           session.TokenVerifier
 	Scheduler          router.Scheduler
 	Logger             *slog.Logger
+	Metrics            io.Writer // EMF lines; nil: none
 	Now                func() time.Time
 	// DynamoOptions are extra client options (tests count round trips).
 	DynamoOptions []func(*dynamodb.Options)
@@ -52,7 +54,10 @@ func Build(cfg Config, p Parts) Graph {
 	svc := session.New(cfg.Session, session.Deps{
 		Store: st, Limiter: st, Messenger: messenger, Verifier: p.Verifier, Now: p.Now, Logger: p.Logger,
 	})
-	rt := router.New(router.Options{Service: svc, Messenger: messenger, Scheduler: p.Scheduler, Logger: p.Logger, Now: p.Now})
+	rt := router.New(router.Options{
+		Service: svc, Messenger: messenger, Scheduler: p.Scheduler, Logger: p.Logger, Now: p.Now,
+		Metrics: router.NewMetrics(p.Metrics, cfg.MetricsNamespace, p.Now),
+	})
 	return Graph{Router: rt, Service: svc, Store: st}
 }
 

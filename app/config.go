@@ -20,8 +20,10 @@ type Config struct {
 	UserPoolID        string
 	ClientID          string
 	LogLevel          slog.Level
-	WebSocketEndpoint string // https @connections endpoint on AWS
-	FunctionName      string // this function, for the asynchronous welcome
+	WebSocketEndpoint string        // https @connections endpoint on AWS
+	FunctionName      string        // this function, for the asynchronous welcome
+	SweepInterval     time.Duration // local mode's stand-in for the one-minute schedule
+	MetricsNamespace  string
 }
 
 // Lookup reads one environment variable; os.LookupEnv in production.
@@ -56,6 +58,8 @@ func FromEnv(lookup Lookup) (Config, error) {
 	c.LogLevel = r.level("LOG_LEVEL")
 	c.WebSocketEndpoint = r.text("WEBSOCKET_ENDPOINT", "")
 	c.FunctionName = r.text("AWS_LAMBDA_FUNCTION_NAME", "")
+	c.SweepInterval = r.duration("SWEEP_INTERVAL_SECONDS", time.Minute, time.Second)
+	c.MetricsNamespace = r.text("METRICS_NAMESPACE", "SessionService")
 	if r.err != nil {
 		return Config{}, r.err
 	}

@@ -28,6 +28,7 @@ type Router struct {
 	svc       *session.Service
 	messenger *Messenger
 	scheduler Scheduler
+	metrics   *Metrics
 	log       *slog.Logger
 	now       func() time.Time
 }
@@ -37,6 +38,7 @@ type Options struct {
 	Service   *session.Service
 	Messenger *Messenger // also used for error replies
 	Scheduler Scheduler
+	Metrics   *Metrics // nil: no metrics
 	Logger    *slog.Logger
 	Now       func() time.Time
 }
@@ -49,7 +51,7 @@ func New(o Options) *Router {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	return &Router{svc: o.Service, messenger: o.Messenger, scheduler: o.Scheduler, log: o.Logger, now: o.Now}
+	return &Router{svc: o.Service, messenger: o.Messenger, scheduler: o.Scheduler, metrics: o.Metrics, log: o.Logger, now: o.Now}
 }
 
 // envelope holds the fields that tell event kinds apart. Deciding from them,
@@ -60,6 +62,7 @@ type envelope struct {
 	MethodArn      string `json:"methodArn"`
 	Internal       string `json:"sessionService"`
 	Source         string `json:"source"`
+	DetailType     string `json:"detail-type"`
 	RequestContext *struct {
 		EventType string `json:"eventType"`
 		RouteKey  string `json:"routeKey"`
@@ -81,6 +84,8 @@ func (r *Router) Handle(ctx context.Context, raw json.RawMessage) (json.RawMessa
 		return r.authorize(ctx, raw)
 	case kindWebSocket:
 		return r.websocket(ctx, detail, raw)
+	case kindScheduled:
+		return r.sweep(ctx)
 	default:
 		return r.internal(ctx, detail, raw)
 	}
@@ -91,6 +96,7 @@ const (
 	kindAuthorizer = "authorizer"
 	kindWebSocket  = "websocket"
 	kindInternal   = "internal"
+	kindScheduled  = "scheduled"
 )
 
 // classifyEvent tells what raw is from its discriminating fields; detail is
@@ -107,6 +113,8 @@ func classifyEvent(raw []byte) (kind, detail string, err error) {
 		return kindWebSocket, env.RequestContext.EventType, nil
 	case env.Internal != "":
 		return kindInternal, env.Internal, nil
+	case env.Source == "aws.events" && env.DetailType == "Scheduled Event":
+		return kindScheduled, "", nil
 	default:
 		return "", "", fmt.Errorf("%w (source %q)", ErrUnknownEvent, env.Source)
 	}

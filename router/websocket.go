@@ -65,6 +65,7 @@ func (r *Router) connect(ctx context.Context, ev events.APIGatewayWebsocketProxy
 		correlation = session.HashID(connID)
 	}
 	r.logOutcome(ctx, "connect", correlation, start, err, "action", action, "sourceIp", TruncateIP(ev.RequestContext.Identity.SourceIP))
+	r.observe(action, start, err)
 	if err != nil {
 		return r.respond(proxyResponse{
 			StatusCode: StatusOf(err),
@@ -108,6 +109,7 @@ func (r *Router) message(ctx context.Context, ev events.APIGatewayWebsocketProxy
 	route := ev.RequestContext.RouteKey
 	err := r.dispatchMessage(ctx, route, connID, ev.Body)
 	r.logOutcome(ctx, operationOf(route), session.HashID(connID), start, err)
+	r.observe(route, start, err)
 	if err != nil {
 		if perr := r.messenger.post(ctx, connID, encodeError(err, ev.RequestContext.RequestID, r.now())); perr != nil && !errors.Is(perr, session.ErrConnectionGone) {
 			r.logOutcome(ctx, "replyError", session.HashID(connID), start, perr)

@@ -25,6 +25,7 @@ type Session struct {
 	EndedReason         string
 	ListenerCount       int
 	ByLanguage          map[string]int // listeners per target language
+	Version             int64          // changes with every count change; guards reconciliation
 	Broadcast           BroadcastState
 }
 

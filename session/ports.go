@@ -53,6 +53,15 @@ type Store interface {
 	// MoveListener moves one listener's count from one language to another and
 	// returns the session after the change.
 	MoveListener(ctx context.Context, sessionID, from, to string) (Session, error)
+
+	// LiveSessions lists the active sessions (expired ones included until
+	// ended); its cost follows live sessions, never ended ones.
+	LiveSessions(ctx context.Context) ([]Session, error)
+	// AllConnections lists every connection record.
+	AllConnections(ctx context.Context) ([]Connection, error)
+	// SetCounts overwrites the counts of sess unless they changed since it
+	// was read (sess.Version); ErrNotFound when they did.
+	SetCounts(ctx context.Context, sess Session, total int, byLanguage map[string]int) error
 }
 
 // BroadcastChange is a partial update of BroadcastState; nil fields stay.

@@ -13,12 +13,18 @@ const (
 	attrIdentifier    = "identifier"
 	attrTTL           = "ttl"
 	listenersIndex    = "sessionId-targetLanguage-index"
+	liveIndex         = "live-sessions-index"
+	liveMarker        = "live"
 	heartbeatAttrBase = "hb"
 )
 
 // sessionItem is one row of Sessions.
 type sessionItem struct {
-	SessionID           string         `dynamo:"sessionId,hash"`
+	SessionID string `dynamo:"sessionId,hash"`
+	// Live is set while the session is active and removed when it ends, so
+	// the sparse live-sessions index holds live sessions only: the sweep's
+	// cost follows live sessions, not the ended ones awaiting TTL.
+	Live                string         `dynamo:"live,omitempty" index:"live-sessions-index,hash"`
 	SpeakerConnectionID string         `dynamo:"speakerConnectionId"`
 	SpeakerUserID       string         `dynamo:"speakerUserId"`
 	SourceLanguage      string         `dynamo:"sourceLanguage"`
@@ -31,6 +37,7 @@ type sessionItem struct {
 	IsActive            bool           `dynamo:"isActive"`
 	EndedReason         string         `dynamo:"endedReason,omitempty"`
 	ListenerCount       int            `dynamo:"listenerCount"`
+	CountVersion        int64          `dynamo:"countVersion"`          // bumped by every count change; guards reconciliation
 	ByLanguage          map[string]int `dynamo:"byLanguage,allowempty"` // must exist: updates write byLanguage.<lang>
 	Paused              bool           `dynamo:"paused"`
 	Muted               bool           `dynamo:"muted"`
@@ -71,8 +78,12 @@ func (s *Store) newSessionItem(x session.Session) sessionItem {
 	if by == nil {
 		by = map[string]int{}
 	}
+	live := ""
+	if x.Active {
+		live = liveMarker
+	}
 	return sessionItem{
-		SessionID: x.ID, SpeakerConnectionID: x.SpeakerConnectionID, SpeakerUserID: x.SpeakerUserID,
+		SessionID: x.ID, Live: live, CountVersion: x.Version, SpeakerConnectionID: x.SpeakerConnectionID, SpeakerUserID: x.SpeakerUserID,
 		SourceLanguage: x.SourceLanguage, QualityTier: x.QualityTier,
 		PartialResults: x.Options.PartialResults, MinStability: x.Options.MinStability, MaxBufferTimeout: x.Options.MaxBufferTimeout,
 		CreatedAt: ms(x.CreatedAt), ExpiresAt: ms(x.ExpiresAt), IsActive: x.Active, EndedReason: x.EndedReason,
@@ -88,7 +99,7 @@ func (it sessionItem) domain() session.Session {
 		SourceLanguage: it.SourceLanguage, QualityTier: it.QualityTier,
 		Options:   session.StreamOptions{PartialResults: it.PartialResults, MinStability: it.MinStability, MaxBufferTimeout: it.MaxBufferTimeout},
 		CreatedAt: fromMS(it.CreatedAt), ExpiresAt: fromMS(it.ExpiresAt), Active: it.IsActive, EndedReason: it.EndedReason,
-		ListenerCount: it.ListenerCount, ByLanguage: it.ByLanguage,
+		ListenerCount: it.ListenerCount, ByLanguage: it.ByLanguage, Version: it.CountVersion,
 		Broadcast: session.BroadcastState{Paused: it.Paused, Muted: it.Muted, Volume: it.Volume},
 	}
 }

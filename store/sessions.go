@@ -37,6 +37,7 @@ func (s *Store) CreateSession(ctx context.Context, x session.Session, speaker se
 func (s *Store) AdmitListener(ctx context.Context, c session.Connection, capacity int, now time.Time) error {
 	up := s.sessions.Update(attrSessionID, c.SessionID).
 		Add("listenerCount", 1).
+		Add("countVersion", 1).
 		SetExpr("byLanguage.$ = if_not_exists(byLanguage.$, ?) + ?", c.TargetLanguage, c.TargetLanguage, 0, 1).
 		If("attribute_exists($) AND isActive = ? AND expiresAt > ?", attrSessionID, true, ms(now))
 	if capacity > 0 {
@@ -117,6 +118,7 @@ func (s *Store) ReleaseListener(ctx context.Context, sessionID, lang string) (se
 	var it sessionItem
 	err := s.sessions.Update(attrSessionID, sessionID).
 		Add("listenerCount", -1).
+		Add("countVersion", 1).
 		SetExpr("byLanguage.$ = byLanguage.$ - ?", lang, lang, 1).
 		If("listenerCount > ? AND byLanguage.$ > ?", 0, lang, 0).
 		Value(ctx, &it)
@@ -133,6 +135,7 @@ func (s *Store) ReleaseListener(ctx context.Context, sessionID, lang string) (se
 func (s *Store) MoveListener(ctx context.Context, sessionID, from, to string) (session.Session, error) {
 	var it sessionItem
 	err := s.sessions.Update(attrSessionID, sessionID).
+		Add("countVersion", 1).
 		SetExpr("byLanguage.$ = byLanguage.$ - ?", from, from, 1).
 		SetExpr("byLanguage.$ = if_not_exists(byLanguage.$, ?) + ?", to, to, 0, 1).
 		If("isActive = ? AND byLanguage.$ > ?", true, from, 0).
@@ -155,6 +158,8 @@ func (s *Store) EndSession(ctx context.Context, sessionID, speakerConnectionID, 
 		Set("endedReason", reason).
 		Set("listenerCount", 0).
 		Set("byLanguage", map[string]int{}).
+		Add("countVersion", 1).
+		Remove("live").
 		Set(attrTTL, now.Add(s.cfg.RetentionBuffer).Unix()).
 		If("isActive = ? AND speakerConnectionId = ?", true, speakerConnectionID).
 		OldValue(ctx, &it)

@@ -31,8 +31,13 @@ func (s *Store) CreateTables(ctx context.Context) error {
 			continue
 		}
 		create := s.db.CreateTable(name, spec.from).OnDemand(true)
-		if name == s.connections.Name() {
+		switch name {
+		case s.connections.Name():
 			create = create.Project(listenersIndex, dynamo.AllProjection)
+		case s.sessions.Name():
+			// Keys only: count updates then never write to the index, whose
+			// single partition key would otherwise be a hot spot.
+			create = create.Project(liveIndex, dynamo.KeysOnlyProjection)
 		}
 		if err := create.Wait(ctx); err != nil {
 			return fmt.Errorf("create table %s: %w", name, err)
