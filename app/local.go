@@ -28,6 +28,7 @@ type LocalOptions struct {
 	ClientID      string          // audience of locally minted tokens; "" → "local-client"
 	IssuerKey     *rsa.PrivateKey // signing key of the local issuer; nil → a fresh one
 	IssuerKeyID   string
+	JWKSURL       string // where the verifier fetches keys; "" → this gateway's /.well-known/jwks.json
 	Logger        *slog.Logger
 	Metrics       io.Writer // EMF lines; nil: none
 	Now           func() time.Time
@@ -104,7 +105,7 @@ func StartLocal(ctx context.Context, cfg Config, awsCfg aws.Config, o LocalOptio
 	l.Graph = Build(cfg, Parts{
 		AWS:                awsCfg,
 		ManagementEndpoint: gw.ManagementEndpoint(),
-		Verifier:           auth.NewVerifier(auth.Config{Issuer: gw.HTTPURL(), ClientID: o.ClientID, Now: o.Now, MinRefreshInterval: time.Second}),
+		Verifier:           auth.NewVerifier(auth.Config{Issuer: gw.HTTPURL(), ClientID: o.ClientID, JWKSURL: o.JWKSURL, Now: o.Now, MinRefreshInterval: time.Second}),
 		Scheduler:          router.SchedulerFunc(l.schedule),
 		Logger:             o.Logger,
 		Metrics:            o.Metrics,

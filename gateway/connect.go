@@ -66,7 +66,7 @@ func (s *Server) serveUpgrade(w http.ResponseWriter, r *http.Request) {
 	ev := s.connectEvent(r, info, now)
 	resp, err := s.invoke(s.invokeCtx, &ev)
 	if err != nil {
-		s.log.Error("gateway: $connect failed", "connectionId", info.id, "err", err)
+		s.log.Error("gateway: $connect failed", "connection", logID(info.id), "err", err)
 		writeJSONMessage(w, http.StatusInternalServerError, "Internal server error")
 		return
 	}
@@ -77,7 +77,7 @@ func (s *Server) serveUpgrade(w http.ResponseWriter, r *http.Request) {
 	case resp.StatusCode < 200 || resp.StatusCode > 299:
 		// No status (e.g. a null or empty response) or not a final HTTP
 		// status: a malformed integration response, which AWS answers with 500.
-		s.log.Error("gateway: $connect returned no valid statusCode", "connectionId", info.id, "statusCode", resp.StatusCode)
+		s.log.Error("gateway: $connect returned no valid statusCode", "connection", logID(info.id), "statusCode", resp.StatusCode)
 		writeJSONMessage(w, http.StatusInternalServerError, "Internal server error")
 		return
 	}
@@ -103,7 +103,7 @@ func (s *Server) serveUpgrade(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		// The product accepted a connection that never opened (client gone):
 		// tell it, as API Gateway does for connections that drop.
-		s.log.Warn("gateway: upgrade failed after $connect", "connectionId", info.id, "err", err)
+		s.log.Warn("gateway: upgrade failed after $connect", "connection", logID(info.id), "err", err)
 		s.unregister(info.id)
 		close(c.ready)
 		s.wg.Go(func() { s.disconnect(info, closeAbnormal, "") })

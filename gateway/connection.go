@@ -221,7 +221,7 @@ func (c *connection) work() {
 		if _, err := c.s.invoke(c.s.invokeCtx, &ev); err != nil {
 			// API Gateway drops a failed MESSAGE invocation; the client
 			// hears nothing (no route response is configured).
-			c.s.log.Warn("gateway: message invocation failed", "connectionId", c.info.id, "route", route, "err", err)
+			c.s.log.Warn("gateway: message invocation failed", "connection", logID(c.info.id), "route", route, "err", err)
 		}
 	}
 	cause := c.closing()
@@ -243,6 +243,6 @@ func (c *connection) send(ctx context.Context, data []byte) error {
 func (s *Server) disconnect(info connInfo, code int, reason string) {
 	ev := s.disconnectEvent(info, code, reason, s.opts.Now())
 	if _, err := s.invoke(s.disconnectCtx, &ev); err != nil {
-		s.log.Warn("gateway: $disconnect invocation failed", "connectionId", info.id, "err", err)
+		s.log.Warn("gateway: $disconnect invocation failed", "connection", logID(info.id), "err", err)
 	}
 }

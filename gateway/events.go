@@ -2,7 +2,9 @@ package gateway
 
 import (
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"net"
 	"net/http"
 	"net/url"
@@ -177,4 +179,11 @@ func queryUnescape(s string) string {
 		s = u
 	}
 	return strings.ToValidUTF8(s, "\uFFFD")
+}
+
+// logID is how a connection id appears in the emulator's logs: hashed, as the
+// service logs it, because a raw id lets a log reader post to the connection.
+func logID(id string) string {
+	sum := sha256.Sum256([]byte(id))
+	return hex.EncodeToString(sum[:8])
 }

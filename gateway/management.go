@@ -86,7 +86,7 @@ func (s *Server) serveManagement(w http.ResponseWriter, r *http.Request, id stri
 		ctx, cancel := context.WithTimeout(context.Background(), postTimeout)
 		defer cancel()
 		if err := c.send(ctx, data); err != nil {
-			s.log.Debug("gateway: post to closing connection", "connectionId", id, "err", err)
+			s.log.Debug("gateway: post to closing connection", "connection", logID(id), "err", err)
 			writeGone(w)
 			return
 		}

@@ -191,22 +191,30 @@ func (s *Service) takeConnectionAttempt(ctx context.Context, req ConnectRequest,
 	return s.take(ctx, "ip:"+HashID(req.SourceIP), req.ConnectionID, limits...)
 }
 
-// take applies rate limits. A limiter that fails for any reason other than a
-// full counter is skipped with a warning (SPEC R21): limits protect the
-// service, they must not take it down; a real database outage surfaces in
-// the write that follows.
+// take applies rate limits. When only the rate-limit table is missing or
+// inaccessible, limits are skipped (SPEC R21: they protect the service, they
+// must not take it down), with one warning per outage rather than one per
+// request. Any other failure means the database itself is in trouble: the
+// request fails at once with 503 instead of waiting on a second timeout.
 func (s *Service) take(ctx context.Context, key, member string, limits ...Limit) error {
 	err := s.limiter.Take(ctx, key, member, limits, s.now())
 	var rl *RateLimitedError
 	switch {
 	case err == nil:
+		if s.limitsDown.CompareAndSwap(true, false) {
+			s.log.InfoContext(ctx, "rate limits enforced again", "operation", "rateLimit")
+		}
 		return nil
 	case errors.As(err, &rl):
 		s.log.WarnContext(ctx, "rate limit exceeded", "operation", "rateLimit", "limit", rl.Limit, "errorCode", CodeRateLimitExceeded, "retryAfter", rl.RetryAfter)
 		return classify("", err)
-	default:
-		s.log.WarnContext(ctx, "rate limits skipped: limiter unavailable", "operation", "rateLimit", "error", err.Error())
+	case errors.Is(err, ErrLimitsUnavailable):
+		if s.limitsDown.CompareAndSwap(false, true) {
+			s.log.WarnContext(ctx, "rate limits skipped: rate-limit table unavailable", "operation", "rateLimit", "error", err.Error())
+		}
 		return nil
+	default:
+		return classify("", err)
 	}
 }
 

@@ -64,6 +64,9 @@ var (
 	ErrNotSpeaker          = errors.New("session: not the session's speaker")
 	ErrWrongRole           = errors.New("session: connection has the wrong role for this action")
 	ErrUnavailable         = errors.New("session: dependency unavailable")
+	// ErrLimitsUnavailable is a Limiter whose own table is missing or not
+	// accessible while the database otherwise works: limits are skipped.
+	ErrLimitsUnavailable = errors.New("session: rate-limit store unavailable")
 	// ErrConnectionGone is returned by a Messenger for a connection that no
 	// longer exists (HTTP 410 from @connections): drop it, never retry.
 	ErrConnectionGone = errors.New("session: connection gone")

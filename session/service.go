@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"log/slog"
+	"sync/atomic"
 	"time"
 )
 
@@ -20,6 +21,7 @@ type Service struct {
 	words       idWords
 	sourceLangs map[string]bool
 	targetLangs map[string]bool
+	limitsDown  atomic.Bool // the rate-limit table is unavailable and limits are skipped
 }
 
 // Deps are the service's collaborators.

@@ -2,10 +2,12 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
 
+	"github.com/aws/smithy-go"
 	"github.com/guregu/dynamo/v2"
 
 	"github.com/livecast/sessions/session"
@@ -48,6 +50,13 @@ func (s *Store) take(ctx context.Context, key, member string, window time.Durati
 	if dynamo.IsCondCheckFailed(err) {
 		retry := int(end.Sub(now).Round(time.Second) / time.Second)
 		return &session.RateLimitedError{Limit: strings.Join(names, "+"), RetryAfter: max(retry, 1)}
+	}
+	var apiErr smithy.APIError
+	if errors.As(err, &apiErr) {
+		switch apiErr.ErrorCode() {
+		case "ResourceNotFoundException", "AccessDeniedException":
+			return fmt.Errorf("rate limit: %w: %w", session.ErrLimitsUnavailable, err)
+		}
 	}
 	if err != nil {
 		return failure("rate limit", err)

@@ -194,7 +194,7 @@ func TestMissingTableIsServiceUnavailable(t *testing.T) {
 	_, id := sys.speaker(t, "owner")
 	_, err := sys.Graph.Store.GetSession(context.Background(), id)
 	require.NoError(t, err)
-	dropSessionsTable(t, sys)
+	dropTable(t, sys, sys.cfg.Tables.Sessions)
 	_, status, body := sys.tryDial(t, query("action", "joinSession", "sessionId", id, "targetLanguage", "es"))
 	assert.Equal(t, 503, status)
 	assert.Equal(t, "SERVICE_UNAVAILABLE", body["code"])

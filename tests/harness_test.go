@@ -22,6 +22,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/livecast/sessions/app"
+	"github.com/livecast/sessions/session"
 	"github.com/livecast/sessions/store"
 	"github.com/livecast/sessions/tests/motoserver"
 )
@@ -82,6 +83,22 @@ var testKey = sync.OnceValue(func() *rsa.PrivateKey {
 // configuration like the process environment would.
 func startSystem(t *testing.T, env map[string]string) *system {
 	t.Helper()
+	return startSystemWith(t, env, systemOptions{})
+}
+
+// systemOptions change how a test system reaches its dependencies.
+type systemOptions struct {
+	dynamoEndpoint string    // "" → the package's moto_server
+	jwksURL        string    // "" → the local issuer's JWKS
+	logs           io.Writer // nil → discarded (or the test log with E2E_LOG=1)
+	metrics        io.Writer
+}
+
+func startSystemWith(t *testing.T, env map[string]string, o systemOptions) *system {
+	t.Helper()
+	if o.dynamoEndpoint == "" {
+		o.dynamoEndpoint = dynamoEndpoint
+	}
 	prefix := fmt.Sprintf("e2e%d-%d-", time.Now().UnixNano(), tableSeq.Add(1))
 	vars := map[string]string{
 		"SESSIONS_TABLE": prefix + "Sessions", "CONNECTIONS_TABLE": prefix + "Connections", "RATE_LIMITS_TABLE": prefix + "RateLimits",
@@ -92,19 +109,23 @@ func startSystem(t *testing.T, env map[string]string) *system {
 	}
 	cfg, err := app.FromEnv(func(name string) (string, bool) { v, ok := vars[name]; return v, ok })
 	require.NoError(t, err)
-	t.Setenv("AWS_ENDPOINT_URL_DYNAMODB", dynamoEndpoint)
+	t.Setenv("AWS_ENDPOINT_URL_DYNAMODB", o.dynamoEndpoint)
 	t.Setenv("AWS_ACCESS_KEY_ID", "test")
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
 	awsCfg, err := app.LoadAWS(context.Background(), cfg.Region, true)
 	require.NoError(t, err)
 	sys := &system{clock: &clock{}, roundTrips: &store.RoundTrips{}, key: testKey(), keyID: "test-key", clientID: "e2e-client", awsCfg: awsCfg, cfg: cfg}
-	logger := app.NewLogger(testLogWriter{t}, cfg.LogLevel)
-	if os.Getenv("E2E_LOG") == "" {
-		logger = app.NewLogger(io.Discard, cfg.LogLevel)
+	var logs io.Writer = io.Discard
+	switch {
+	case o.logs != nil:
+		logs = o.logs
+	case os.Getenv("E2E_LOG") != "":
+		logs = testLogWriter{t}
 	}
+	logger := app.NewLogger(logs, cfg.LogLevel)
 	sys.Local, err = app.StartLocal(context.Background(), cfg, awsCfg, app.LocalOptions{
 		ClientID: sys.clientID, IssuerKey: sys.key, IssuerKeyID: sys.keyID,
-		Logger: logger, Now: sys.clock.Now,
+		Logger: logger, Now: sys.clock.Now, JWKSURL: o.jwksURL, Metrics: o.metrics,
 		DynamoOptions: []func(*dynamodb.Options){sys.roundTrips.Option()},
 	})
 	require.NoError(t, err)
@@ -310,11 +331,23 @@ func eventually(t *testing.T, cond func() bool, msg string) {
 	require.Eventually(t, cond, 10*time.Second, 20*time.Millisecond, msg)
 }
 
-// dropSessionsTable deletes the system's Sessions table behind its back.
-func dropSessionsTable(t *testing.T, s *system) {
+// dropTable deletes one of the system's tables behind its back.
+func dropTable(t *testing.T, s *system, name string) {
 	t.Helper()
 	db := dynamo.New(s.awsCfg)
-	require.NoError(t, db.Table(s.cfg.Tables.Sessions).DeleteTable().Run(context.Background()))
+	require.NoError(t, db.Table(name).DeleteTable().Run(context.Background()))
+}
+
+// seedSession stores a live session directly, as if its speaker had
+// connected earlier, and returns its id.
+func seedSession(t *testing.T, s *system, id string) string {
+	t.Helper()
+	now := s.clock.Now()
+	sess := session.Session{ID: id, SpeakerConnectionID: "seed-speaker-" + id, SpeakerUserID: "seed", SourceLanguage: "en", QualityTier: "standard",
+		CreatedAt: now, ExpiresAt: now.Add(time.Hour), Active: true, ByLanguage: map[string]int{}}
+	spk := session.Connection{ID: sess.SpeakerConnectionID, SessionID: id, Role: session.RoleSpeaker, UserID: "seed", ConnectedAt: now, LastSeenAt: now}
+	require.NoError(t, s.Graph.Store.CreateSession(context.Background(), sess, spk))
+	return id
 }
 
 // speakerConnection reads the current speaker connection id of a session.
