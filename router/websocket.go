@@ -107,7 +107,7 @@ func (r *Router) message(ctx context.Context, ev events.APIGatewayWebsocketProxy
 	start := r.now()
 	connID := ev.RequestContext.ConnectionID
 	route := ev.RequestContext.RouteKey
-	err := r.dispatchMessage(ctx, route, connID, ev.Body)
+	err := r.dispatchMessage(ctx, route, connID, ev.RequestContext.RequestID, ev.Body)
 	r.logOutcome(ctx, operationOf(route), session.HashID(connID), start, err)
 	r.observe(route, start, err)
 	if err != nil {
@@ -125,7 +125,7 @@ func operationOf(route string) string {
 	return route
 }
 
-func (r *Router) dispatchMessage(ctx context.Context, route, connID, body string) error {
+func (r *Router) dispatchMessage(ctx context.Context, route, connID, requestID, body string) error {
 	var msg clientMessage
 	if route != RouteDefault {
 		if err := decodeMessage(body, &msg); err != nil {
@@ -134,7 +134,7 @@ func (r *Router) dispatchMessage(ctx context.Context, route, connID, body string
 	}
 	switch route {
 	case RouteHeartbeat:
-		return r.svc.Heartbeat(ctx, connID)
+		return r.svc.Heartbeat(ctx, connID, requestID)
 	case RouteGetSessionStatus:
 		return r.svc.Status(ctx, connID)
 	case RouteSpeakerControl:

@@ -11,9 +11,16 @@ import (
 // refresh and warning ages it also says so, once each: exactly on the first
 // heartbeat after the threshold, which the previous heartbeat's time tells
 // without another write.
-func (s *Service) Heartbeat(ctx context.Context, connectionID string) error {
+//
+// requestID identifies the delivery (API Gateway's request id): a replay of
+// the same one is answered again but changes nothing.
+func (s *Service) Heartbeat(ctx context.Context, connectionID, requestID string) error {
 	now := s.now()
-	prev, err := s.store.Touch(ctx, connectionID, now, s.cfg.HeartbeatsPerMinute)
+	prev, err := s.store.Touch(ctx, connectionID, requestID, now, s.cfg.HeartbeatsPerMinute)
+	if errors.Is(err, ErrReplayed) {
+		s.log.InfoContext(ctx, "duplicate heartbeat ignored", "operation", "heartbeat", "correlationId", HashID(connectionID))
+		return classify(prev.SessionID, s.messenger.Send(ctx, connectionID, HeartbeatAck{}))
+	}
 	if err != nil {
 		return classify(prev.SessionID, err)
 	}

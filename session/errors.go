@@ -61,6 +61,7 @@ var (
 	ErrSessionFull         = errors.New("session: capacity reached")
 	ErrDuplicateConnection = errors.New("session: connection already registered")
 	ErrSessionIDTaken      = errors.New("session: session id taken")
+	ErrReplayed            = errors.New("session: request already handled")
 	ErrNotSpeaker          = errors.New("session: not the session's speaker")
 	ErrWrongRole           = errors.New("session: connection has the wrong role for this action")
 	ErrUnavailable         = errors.New("session: dependency unavailable")

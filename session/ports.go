@@ -42,8 +42,9 @@ type Store interface {
 	DeleteConnections(ctx context.Context, ids []string) error
 	// Touch records a heartbeat at now and returns the connection as it was
 	// before. A *RateLimitedError when the connection already sent limit
-	// heartbeats in the current minute; ErrNotFound for unknown connections.
-	Touch(ctx context.Context, connectionID string, now time.Time, limit int) (Connection, error)
+	// heartbeats in the current minute; ErrNotFound for unknown connections;
+	// ErrReplayed, changing nothing, when requestID was the last one recorded.
+	Touch(ctx context.Context, connectionID, requestID string, now time.Time, limit int) (Connection, error)
 	// SetBroadcast applies change to the session if speakerConnectionID is its
 	// speaker and returns the session before the change. ErrNotSpeaker, ErrNotFound.
 	SetBroadcast(ctx context.Context, sessionID, speakerConnectionID string, change BroadcastChange) (Session, error)

@@ -81,24 +81,36 @@ func heartbeatWindow(t time.Time) (attr string, minute int64) {
 }
 
 // Touch records a heartbeat: one conditional update that also enforces the
-// per-connection heartbeat limit and drops the counters of past windows.
-func (s *Store) Touch(ctx context.Context, connectionID string, now time.Time, limit int) (session.Connection, error) {
+// per-connection heartbeat limit, drops the counters of past windows and
+// ignores a replay of the same request.
+func (s *Store) Touch(ctx context.Context, connectionID, requestID string, now time.Time, limit int) (session.Connection, error) {
 	attr, minute := heartbeatWindow(now)
 	up := s.connections.Update(attrConnectionID, connectionID).
 		Set("lastSeenAt", ms(now)).
 		SetExpr("$ = if_not_exists($, ?) + ?", attr, attr, 0, 1).
 		If("attribute_exists($)", attrConnectionID).
 		If("(attribute_not_exists($) OR $ < ?)", attr, attr, limit)
+	if requestID != "" {
+		up = up.Set("lastRequestId", requestID).
+			If("(attribute_not_exists(lastRequestId) OR lastRequestId <> ?)", requestID)
+	}
 	for past := minute - 3; past < minute; past++ {
 		up = up.Remove(fmt.Sprintf("%s%d", heartbeatAttrBase, past))
 	}
 	var it connectionItem
 	err := up.OldValue(ctx, &it)
 	if dynamo.IsCondCheckFailed(err) {
-		conn, gerr := s.GetConnection(ctx, connectionID)
-		if gerr != nil {
-			return session.Connection{}, gerr
+		var it connectionItem
+		gerr := s.connections.Get(attrConnectionID, connectionID).Consistent(true).One(ctx, &it)
+		switch {
+		case errors.Is(gerr, dynamo.ErrNotFound):
+			return session.Connection{}, fmt.Errorf("heartbeat: %w", session.ErrNotFound)
+		case gerr != nil:
+			return session.Connection{}, failure("heartbeat", gerr)
+		case requestID != "" && it.LastRequestID == requestID:
+			return it.domain(), fmt.Errorf("heartbeat: %w", session.ErrReplayed)
 		}
+		conn := it.domain()
 		retry := int((minute+1)*60 - now.Unix())
 		return conn, &session.RateLimitedError{Limit: "heartbeats", RetryAfter: max(retry, 1)}
 	}

@@ -55,7 +55,10 @@ type connectionItem struct {
 	UserID         string `dynamo:"userId,omitempty"`
 	ConnectedAt    int64  `dynamo:"connectedAt"` // Unix ms
 	LastSeenAt     int64  `dynamo:"lastSeenAt"`  // Unix ms
-	TTL            int64  `dynamo:"ttl"`
+	// LastRequestID is the API Gateway request id of the last heartbeat, so
+	// a replayed heartbeat changes nothing.
+	LastRequestID string `dynamo:"lastRequestId,omitempty"`
+	TTL           int64  `dynamo:"ttl"`
 }
 
 // rateLimitItem is one counter window; its sets hold the counted request ids.
