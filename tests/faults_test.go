@@ -74,6 +74,7 @@ type dynamoProxy struct {
 	*outageServer
 	throttleNext atomic.Int64
 	throttled    atomic.Int64
+	hang         atomic.Bool // accept requests but never answer (a frozen server)
 	mu           sync.Mutex
 	arrivals     []time.Time
 }
@@ -88,6 +89,10 @@ func newDynamoProxy(t *testing.T) *dynamoProxy {
 		p.mu.Lock()
 		p.arrivals = append(p.arrivals, time.Now())
 		p.mu.Unlock()
+		if p.hang.Load() {
+			<-r.Context().Done()
+			return
+		}
 		if p.throttleNext.Add(-1) >= 0 {
 			p.throttled.Add(1)
 			w.Header().Set("Content-Type", "application/x-amz-json-1.0")
@@ -135,6 +140,22 @@ func TestDatabaseOutageIsServiceUnavailableAndHeals(t *testing.T) {
 	assert.Equal(t, 2, sys.session(t, id).Count, "the service recovered by itself; the refused join changed nothing")
 	l.send(map[string]string{"action": "heartbeat"})
 	l.expect("heartbeatAck")
+}
+
+func TestFrozenDatabaseAnswersWithinTheBudget(t *testing.T) {
+	proxy := newDynamoProxy(t)
+	sys := startSystemWith(t, generousLimits, systemOptions{dynamoEndpoint: proxy.URL()})
+	_, id := sys.speaker(t, "owner")
+	proxy.hang.Store(true)
+	start := time.Now()
+	_, status, body := sys.tryDial(t, joinQuery(id))
+	elapsed := time.Since(start)
+	t.Logf("with the database frozen, $connect answered %d in %v", status, elapsed)
+	assert.Equal(t, 503, status)
+	assert.Equal(t, "SERVICE_UNAVAILABLE", body["code"])
+	assert.Less(t, elapsed, 20*time.Second, "3 attempts of 3 s with backoff stay inside API Gateway's 29 s")
+	proxy.hang.Store(false)
+	sys.listener(t, id, "es")
 }
 
 func TestThrottlingIsRetriedWithBackoffAtMostThreeTimes(t *testing.T) {
