@@ -43,6 +43,24 @@ func (s *Store) AdmitListener(ctx context.Context, c session.Connection, capacit
 	if capacity > 0 {
 		up = up.If("listenerCount < ?", capacity)
 	}
+	return s.registerWith(ctx, "admit listener", up, c, now, session.ErrSessionFull)
+}
+
+// TakeOverSpeaker points the session at a new speaker connection owned by the
+// same user and extends the session.
+func (s *Store) TakeOverSpeaker(ctx context.Context, c session.Connection, expiresAt, now time.Time) error {
+	up := s.sessions.Update(attrSessionID, c.SessionID).
+		Set("speakerConnectionId", c.ID).
+		Set("expiresAt", ms(expiresAt)).
+		Set(attrTTL, s.sessionTTL(expiresAt)).
+		If("attribute_exists($) AND isActive = ? AND expiresAt > ? AND speakerUserId = ?", attrSessionID, true, ms(now), c.UserID)
+	return s.registerWith(ctx, "take over speaker", up, c, now, session.ErrNotSpeaker)
+}
+
+// registerWith writes c's record and applies up to its session in one
+// transaction. When up's condition fails, the session tells why: gone or not
+// live (ErrNotFound), else the operation's own refusal.
+func (s *Store) registerWith(ctx context.Context, op string, up *dynamo.Update, c session.Connection, now time.Time, refusal error) error {
 	err := s.db.WriteTx().
 		Update(up).
 		Put(s.connections.Put(s.newConnectionItem(c)).If("attribute_not_exists($)", attrConnectionID)).
@@ -50,52 +68,30 @@ func (s *Store) AdmitListener(ctx context.Context, c session.Connection, capacit
 	failed, ok := cancelled(err)
 	switch {
 	case ok && len(failed) > 1 && failed[1]:
-		return fmt.Errorf("admit listener: %w", session.ErrDuplicateConnection)
+		return fmt.Errorf("%s: %w", op, session.ErrDuplicateConnection)
 	case ok:
-		// Which condition failed? Only this refusal path pays the extra read.
-		sess, gerr := s.GetSession(ctx, c.SessionID)
-		if gerr != nil {
-			return gerr
-		}
-		if !sess.Live(now) {
-			return fmt.Errorf("admit listener to %s: %w", c.SessionID, session.ErrNotFound)
-		}
-		return fmt.Errorf("admit listener to %s: %w", c.SessionID, session.ErrSessionFull)
+		return s.explainRefusal(ctx, op, c.SessionID, func(x session.Session) bool { return x.Live(now) }, refusal)
 	case err != nil:
-		return failure("admit listener", err)
+		return failure(op, err)
 	}
 	return nil
 }
 
-// TakeOverSpeaker points the session at a new speaker connection owned by the
-// same user and extends the session.
-func (s *Store) TakeOverSpeaker(ctx context.Context, c session.Connection, expiresAt, now time.Time) error {
-	err := s.db.WriteTx().
-		Update(s.sessions.Update(attrSessionID, c.SessionID).
-			Set("speakerConnectionId", c.ID).
-			Set("expiresAt", ms(expiresAt)).
-			Set(attrTTL, s.sessionTTL(expiresAt)).
-			If("attribute_exists($) AND isActive = ? AND expiresAt > ? AND speakerUserId = ?", attrSessionID, true, ms(now), c.UserID)).
-		Put(s.connections.Put(s.newConnectionItem(c)).If("attribute_not_exists($)", attrConnectionID)).
-		Run(ctx)
-	failed, ok := cancelled(err)
-	switch {
-	case ok && len(failed) > 1 && failed[1]:
-		return fmt.Errorf("take over speaker: %w", session.ErrDuplicateConnection)
-	case ok:
-		sess, gerr := s.GetSession(ctx, c.SessionID)
-		if gerr != nil {
-			return gerr
-		}
-		if !sess.Live(now) {
-			return fmt.Errorf("take over speaker of %s: %w", c.SessionID, session.ErrNotFound)
-		}
-		return fmt.Errorf("take over speaker of %s: %w", c.SessionID, session.ErrNotSpeaker)
-	case err != nil:
-		return failure("take over speaker", err)
+// explainRefusal reads the session after a failed condition (only refusal
+// paths pay this read): ErrNotFound when it is gone or no longer usable,
+// refusal otherwise.
+func (s *Store) explainRefusal(ctx context.Context, op, sessionID string, usable func(session.Session) bool, refusal error) error {
+	sess, err := s.GetSession(ctx, sessionID)
+	if err != nil {
+		return err
 	}
-	return nil
+	if !usable(sess) {
+		return fmt.Errorf("%s %s: %w", op, sessionID, session.ErrNotFound)
+	}
+	return fmt.Errorf("%s %s: %w", op, sessionID, refusal)
 }
+
+func active(x session.Session) bool { return x.Active }
 
 // GetSession reads a session with a strongly consistent read, so a welcome
 // sent right after a join sees that join's count.
@@ -164,15 +160,7 @@ func (s *Store) EndSession(ctx context.Context, sessionID, speakerConnectionID, 
 		If("isActive = ? AND speakerConnectionId = ?", true, speakerConnectionID).
 		OldValue(ctx, &it)
 	if dynamo.IsCondCheckFailed(err) {
-		sess, gerr := s.GetSession(ctx, sessionID)
-		switch {
-		case gerr != nil:
-			return session.Session{}, gerr
-		case !sess.Active:
-			return session.Session{}, fmt.Errorf("end session %s: %w", sessionID, session.ErrNotFound)
-		default:
-			return session.Session{}, fmt.Errorf("end session %s: %w", sessionID, session.ErrNotSpeaker)
-		}
+		return session.Session{}, s.explainRefusal(ctx, "end session", sessionID, active, session.ErrNotSpeaker)
 	}
 	if err != nil {
 		return session.Session{}, failure("end session", err)
@@ -195,15 +183,7 @@ func (s *Store) SetBroadcast(ctx context.Context, sessionID, speakerConnectionID
 	var it sessionItem
 	err := up.If("isActive = ? AND speakerConnectionId = ?", true, speakerConnectionID).OldValue(ctx, &it)
 	if dynamo.IsCondCheckFailed(err) {
-		sess, gerr := s.GetSession(ctx, sessionID)
-		switch {
-		case gerr != nil:
-			return session.Session{}, gerr
-		case !sess.Active:
-			return session.Session{}, fmt.Errorf("control session %s: %w", sessionID, session.ErrNotFound)
-		default:
-			return session.Session{}, fmt.Errorf("control session %s: %w", sessionID, session.ErrNotSpeaker)
-		}
+		return session.Session{}, s.explainRefusal(ctx, "control session", sessionID, active, session.ErrNotSpeaker)
 	}
 	if err != nil {
 		return session.Session{}, failure("control session", err)
