@@ -10,6 +10,10 @@ ADDR  ?= 127.0.0.1:8080
 
 test: check-moto vet fmt-check go-test
 
+# Infrastructure: package, deploy, plan, destroy, lint, and the Terraform
+# tests that `make test` also runs (tf-test, tf-acc).
+include terraform/terraform.mk
+
 check-moto:
 	@python3 -c 'import moto.moto_server.werkzeug_app, werkzeug' 2>/dev/null || { \
 	  echo "moto_server (a local DynamoDB API) is required: pip install 'moto[server]>=5.2'" >&2; exit 1; }

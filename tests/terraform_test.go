@@ -48,6 +48,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	dynamotypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/guregu/dynamo/v2"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/hashicorp/terraform-exec/tfexec"
@@ -56,6 +57,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/livecast/sessions/router"
+	"github.com/livecast/sessions/store"
 	"github.com/livecast/sessions/tests/motoserver"
 )
 
@@ -349,6 +351,7 @@ func tfDummyPackage(t *testing.T) string {
 // tfAWS reads what Terraform built straight from the emulator.
 type tfAWS struct {
 	endpoint string
+	cfg      aws.Config
 	dynamo   *dynamodb.Client
 	lambda   *lambda.Client
 	http     *http.Client
@@ -358,56 +361,85 @@ func tfNewAWS(endpoint string) *tfAWS {
 	creds := credentials.NewStaticCredentialsProvider("test", "test", "")
 	return &tfAWS{
 		endpoint: endpoint,
+		cfg:      aws.Config{Region: tfRegion, Credentials: creds, BaseEndpoint: aws.String(endpoint)},
 		dynamo:   dynamodb.New(dynamodb.Options{Region: tfRegion, BaseEndpoint: aws.String(endpoint), Credentials: creds}),
 		lambda:   lambda.New(lambda.Options{Region: tfRegion, BaseEndpoint: aws.String(endpoint), Credentials: creds}),
 		http:     &http.Client{Timeout: 30 * time.Second},
 	}
 }
 
+// checkTables compares each table Terraform built with the one the store
+// itself creates for local mode (store.CreateTables), so that a key, an
+// index or the TTL attribute added to the code but not to Terraform fails
+// here, and checks the design's keys and indexes by name.
 func (a *tfAWS) checkTables(map[string]string) error {
 	ctx := context.Background()
-	want := map[string]string{
-		tfPrefix + "-sessions":    "sessionId",
-		tfPrefix + "-connections": "connectionId",
-		tfPrefix + "-rate-limits": "identifier",
+	ref := store.Tables{Sessions: "tfref-sessions", Connections: "tfref-connections", RateLimits: "tfref-rate-limits"}
+	st := store.New(dynamo.New(a.cfg), store.Config{Tables: ref})
+	if err := st.CreateTables(ctx); err != nil {
+		return fmt.Errorf("the store's own tables: %w", err)
 	}
-	for name, hashKey := range want {
-		out, err := a.dynamo.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(name)})
+	defer func() { _ = st.DeleteTables(ctx) }()
+
+	for built, want := range map[string]struct{ ref, shape string }{
+		tfPrefix + "-sessions": {ref.Sessions,
+			"keys [sessionId/HASH]; attributes [live:S sessionId:S]; gsi [live-sessions-index[live/HASH] KEYS_ONLY]; PAY_PER_REQUEST; ttl ttl"},
+		tfPrefix + "-connections": {ref.Connections,
+			"keys [connectionId/HASH]; attributes [connectionId:S sessionId:S targetLanguage:S]; gsi [sessionId-targetLanguage-index[sessionId/HASH targetLanguage/RANGE] ALL]; PAY_PER_REQUEST; ttl ttl"},
+		tfPrefix + "-rate-limits": {ref.RateLimits,
+			"keys [identifier/HASH]; attributes [identifier:S]; gsi []; PAY_PER_REQUEST; ttl ttl"},
+	} {
+		got, err := a.tableShape(ctx, built)
 		if err != nil {
-			return fmt.Errorf("describe %s: %w", name, err)
+			return err
 		}
-		tbl := out.Table
-		if got := tfKeys(tbl.KeySchema); !slices.Equal(got, []string{hashKey + "/HASH"}) {
-			return fmt.Errorf("%s: key schema %v, want %s/HASH", name, got, hashKey)
+		if got != want.shape {
+			return fmt.Errorf("%s is %q, want %q", built, got, want.shape)
 		}
-		if tbl.BillingModeSummary == nil || tbl.BillingModeSummary.BillingMode != dynamotypes.BillingModePayPerRequest {
-			return fmt.Errorf("%s: not on-demand", name)
-		}
-		ttl, err := a.dynamo.DescribeTimeToLive(ctx, &dynamodb.DescribeTimeToLiveInput{TableName: aws.String(name)})
+		code, err := a.tableShape(ctx, want.ref)
 		if err != nil {
-			return fmt.Errorf("ttl of %s: %w", name, err)
+			return err
 		}
-		d := ttl.TimeToLiveDescription
-		if d == nil || aws.ToString(d.AttributeName) != "ttl" || d.TimeToLiveStatus != dynamotypes.TimeToLiveStatusEnabled {
-			return fmt.Errorf("%s: TTL must be enabled on attribute ttl, got %+v", name, d)
-		}
-		wantGSIs := 0
-		if name == tfPrefix+"-connections" {
-			wantGSIs = 1
-		}
-		if len(tbl.GlobalSecondaryIndexes) != wantGSIs {
-			return fmt.Errorf("%s: %d GSIs, want %d", name, len(tbl.GlobalSecondaryIndexes), wantGSIs)
-		}
-		for _, g := range tbl.GlobalSecondaryIndexes {
-			keys := tfKeys(g.KeySchema)
-			if aws.ToString(g.IndexName) != "sessionId-targetLanguage-index" ||
-				!slices.Equal(keys, []string{"sessionId/HASH", "targetLanguage/RANGE"}) ||
-				g.Projection == nil || g.Projection.ProjectionType != dynamotypes.ProjectionTypeAll {
-				return fmt.Errorf("%s: GSI %s %v must be sessionId-targetLanguage-index (sessionId, targetLanguage) projecting ALL", name, aws.ToString(g.IndexName), keys)
-			}
+		if got != code {
+			return fmt.Errorf("%s is %q but the store creates %q", built, got, code)
 		}
 	}
 	return nil
+}
+
+// tableShape summarizes what of a table the application depends on.
+func (a *tfAWS) tableShape(ctx context.Context, name string) (string, error) {
+	out, err := a.dynamo.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(name)})
+	if err != nil {
+		return "", fmt.Errorf("describe %s: %w", name, err)
+	}
+	tbl := out.Table
+	var attrs, gsis []string
+	for _, d := range tbl.AttributeDefinitions {
+		attrs = append(attrs, aws.ToString(d.AttributeName)+":"+string(d.AttributeType))
+	}
+	sort.Strings(attrs)
+	for _, g := range tbl.GlobalSecondaryIndexes {
+		projection := ""
+		if g.Projection != nil {
+			projection = string(g.Projection.ProjectionType)
+		}
+		gsis = append(gsis, fmt.Sprintf("%s%v %s", aws.ToString(g.IndexName), tfKeys(g.KeySchema), projection))
+	}
+	sort.Strings(gsis)
+	billing := "PROVISIONED"
+	if tbl.BillingModeSummary != nil {
+		billing = string(tbl.BillingModeSummary.BillingMode)
+	}
+	ttl, err := a.dynamo.DescribeTimeToLive(ctx, &dynamodb.DescribeTimeToLiveInput{TableName: aws.String(name)})
+	if err != nil {
+		return "", fmt.Errorf("ttl of %s: %w", name, err)
+	}
+	ttlAttr := "off"
+	if d := ttl.TimeToLiveDescription; d != nil && d.TimeToLiveStatus == dynamotypes.TimeToLiveStatusEnabled {
+		ttlAttr = aws.ToString(d.AttributeName)
+	}
+	return fmt.Sprintf("keys %v; attributes %v; gsi %v; %s; ttl %s", tfKeys(tbl.KeySchema), attrs, gsis, billing, ttlAttr), nil
 }
 
 func tfKeys(schema []dynamotypes.KeySchemaElement) []string {
@@ -568,7 +600,7 @@ func (a *tfAWS) checkRolePolicy(map[string]string) error {
 		}
 	}
 	want := map[string][]string{
-		"TableItems":        {"dynamodb:BatchWriteItem", "dynamodb:ConditionCheckItem", "dynamodb:DeleteItem", "dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"},
+		"TableItems":        {"dynamodb:BatchGetItem", "dynamodb:BatchWriteItem", "dynamodb:ConditionCheckItem", "dynamodb:DeleteItem", "dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"},
 		"IndexQuery":        {"dynamodb:Query"},
 		"SweepScan":         {"dynamodb:Scan"},
 		"ManageConnections": {"execute-api:ManageConnections"},

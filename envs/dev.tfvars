@@ -1,0 +1,39 @@
+# Development: cheap, short-lived, easy to tear down; relaxed rate limits so
+# developers can script sessions and joins.
+environment = "dev"
+
+# Logs: the design's 12 hours, rounded up to CloudWatch's smallest value.
+log_retention_days = 1
+log_level          = "debug"
+
+function_memory_mb            = 256
+function_timeout_seconds      = 30
+function_reserved_concurrency = -1
+tracing_mode                  = "PassThrough"
+
+point_in_time_recovery = false
+deletion_protection    = false
+
+create_user_pool              = true
+user_pool_deletion_protection = false
+
+throttling_burst_limit = 100
+throttling_rate_limit  = 50
+
+# The account-wide role API Gateway needs to write access logs: dev is the
+# first stack in a new account. Exactly one stack per account and region may
+# manage it; set false if another one (or an administrator) already does.
+manage_api_gateway_account_logging = true
+
+max_listeners_per_session              = 50
+rate_limit_sessions_per_hour           = 200
+rate_limit_listener_joins_per_min      = 60
+rate_limit_connection_attempts_per_min = 120
+rate_limit_heartbeats_per_min          = 4
+
+alarm_evaluation_periods           = 1
+alarm_function_errors_threshold    = 20
+alarm_function_throttles_threshold = 10
+alarm_api_errors_threshold         = 50
+alarm_session_creation_p95_ms      = 2000
+alarm_connection_errors_threshold  = 100

@@ -1,0 +1,43 @@
+# Production: the design's limits, backups and deletion protection on, and
+# room for incident investigation in the logs (they hold no tokens or IPs).
+environment = "prod"
+
+log_retention_days = 7
+log_level          = "info"
+
+function_memory_mb            = 1024
+function_timeout_seconds      = 30
+function_reserved_concurrency = 200
+tracing_mode                  = "Active"
+
+point_in_time_recovery = true
+deletion_protection    = true
+
+# A pool of its own; to use an existing pool instead set create_user_pool =
+# false and give user_pool_id and client_id.
+create_user_pool              = true
+user_pool_deletion_protection = true
+
+throttling_burst_limit   = 2000
+throttling_rate_limit    = 1000
+detailed_metrics_enabled = true
+
+# Set true if this environment has an AWS account of its own (API Gateway
+# needs one account-wide role to write access logs; one stack manages it).
+manage_api_gateway_account_logging = false
+
+max_listeners_per_session              = 500
+rate_limit_sessions_per_hour           = 50
+rate_limit_listener_joins_per_min      = 10
+rate_limit_connection_attempts_per_min = 20
+rate_limit_heartbeats_per_min          = 2
+
+# Set to the on-call address (it must confirm the subscription).
+alarm_email = null
+
+alarm_evaluation_periods           = 1
+alarm_function_errors_threshold    = 5
+alarm_function_throttles_threshold = 0
+alarm_api_errors_threshold         = 10
+alarm_session_creation_p95_ms      = 2000
+alarm_connection_errors_threshold  = 100

@@ -1,0 +1,37 @@
+# Staging: production's shape and limits at a smaller scale, with backups on
+# so that restore procedures can be rehearsed.
+environment = "staging"
+
+log_retention_days = 3
+log_level          = "info"
+
+function_memory_mb            = 512
+function_timeout_seconds      = 30
+function_reserved_concurrency = 50
+tracing_mode                  = "Active"
+
+point_in_time_recovery = true
+deletion_protection    = false
+
+create_user_pool              = true
+user_pool_deletion_protection = false
+
+throttling_burst_limit = 200
+throttling_rate_limit  = 200
+
+# Set true if this environment has an AWS account of its own (API Gateway
+# needs one account-wide role to write access logs; one stack manages it).
+manage_api_gateway_account_logging = false
+
+max_listeners_per_session              = 500
+rate_limit_sessions_per_hour           = 50
+rate_limit_listener_joins_per_min      = 10
+rate_limit_connection_attempts_per_min = 20
+rate_limit_heartbeats_per_min          = 2
+
+alarm_evaluation_periods           = 1
+alarm_function_errors_threshold    = 10
+alarm_function_throttles_threshold = 5
+alarm_api_errors_threshold         = 20
+alarm_session_creation_p95_ms      = 2000
+alarm_connection_errors_threshold  = 100

@@ -1,0 +1,142 @@
+# Session service: one function behind an API Gateway WebSocket API, three
+# DynamoDB tables, an EventBridge sweep, alarms and a dashboard. One tfvars
+# file per environment in envs/.
+
+data "aws_region" "current" {
+  # Cross-variable checks (variable validation may only see its own variable
+  # before Terraform 1.9).
+  lifecycle {
+    precondition {
+      condition     = var.create_user_pool || (var.user_pool_id != null && var.client_id != null)
+      error_message = "Speakers need a Cognito user pool: set create_user_pool = true, or give user_pool_id and client_id of an existing pool."
+    }
+    precondition {
+      condition     = var.connection_refresh_minutes < var.connection_warning_minutes && var.connection_warning_minutes < var.connection_max_duration_hours * 60
+      error_message = "Need connection_refresh_minutes < connection_warning_minutes < connection_max_duration_hours * 60."
+    }
+    precondition {
+      condition     = var.heartbeat_interval_seconds < var.heartbeat_timeout_seconds
+      error_message = "heartbeat_interval_seconds must be smaller than heartbeat_timeout_seconds."
+    }
+  }
+}
+
+locals {
+  name_prefix  = "${var.environment}-${var.project}"
+  stage_name   = coalesce(var.stage_name, var.environment)
+  package_path = coalesce(var.package_path, "${path.root}/../build/bootstrap.zip")
+
+  tags = merge(var.tags, {
+    Environment = var.environment
+    Project     = var.project
+    ManagedBy   = "terraform"
+  })
+
+  user_pool_id = var.create_user_pool ? module.identity[0].user_pool_id : var.user_pool_id
+  client_id    = var.create_user_pool ? module.identity[0].client_id : var.client_id
+
+  # The binary's whole configuration (AWS_REGION and AWS_LAMBDA_FUNCTION_NAME
+  # are set by Lambda itself).
+  function_environment = {
+    SESSIONS_TABLE                         = module.tables.sessions_table_name
+    CONNECTIONS_TABLE                      = module.tables.connections_table_name
+    RATE_LIMITS_TABLE                      = module.tables.rate_limits_table_name
+    MAX_LISTENERS_PER_SESSION              = tostring(var.max_listeners_per_session)
+    SESSION_MAX_DURATION_HOURS             = tostring(var.session_max_duration_hours)
+    CONNECTION_MAX_DURATION_HOURS          = tostring(var.connection_max_duration_hours)
+    CONNECTION_REFRESH_MINUTES             = tostring(var.connection_refresh_minutes)
+    CONNECTION_WARNING_MINUTES             = tostring(var.connection_warning_minutes)
+    HEARTBEAT_INTERVAL_SECONDS             = tostring(var.heartbeat_interval_seconds)
+    HEARTBEAT_TIMEOUT_SECONDS              = tostring(var.heartbeat_timeout_seconds)
+    RATE_LIMIT_SESSIONS_PER_HOUR           = tostring(var.rate_limit_sessions_per_hour)
+    RATE_LIMIT_LISTENER_JOINS_PER_MIN      = tostring(var.rate_limit_listener_joins_per_min)
+    RATE_LIMIT_CONNECTION_ATTEMPTS_PER_MIN = tostring(var.rate_limit_connection_attempts_per_min)
+    RATE_LIMIT_HEARTBEATS_PER_MIN          = tostring(var.rate_limit_heartbeats_per_min)
+    USER_POOL_ID                           = local.user_pool_id
+    CLIENT_ID                              = local.client_id
+    LOG_LEVEL                              = var.log_level
+    WEBSOCKET_ENDPOINT                     = module.websocket_api.connections_endpoint
+    METRICS_NAMESPACE                      = var.metrics_namespace
+  }
+}
+
+module "identity" {
+  source = "./modules/identity"
+  count  = var.create_user_pool ? 1 : 0
+
+  name_prefix         = local.name_prefix
+  deletion_protection = var.user_pool_deletion_protection
+  tags                = local.tags
+}
+
+module "tables" {
+  source = "./modules/tables"
+
+  name_prefix            = local.name_prefix
+  point_in_time_recovery = var.point_in_time_recovery
+  deletion_protection    = var.deletion_protection
+  tags                   = local.tags
+}
+
+module "function" {
+  source = "./modules/function"
+
+  function_name         = "${local.name_prefix}-session-service"
+  package_path          = local.package_path
+  memory_size           = var.function_memory_mb
+  timeout_seconds       = var.function_timeout_seconds
+  reserved_concurrency  = var.function_reserved_concurrency
+  tracing_mode          = var.tracing_mode
+  log_retention_days    = var.log_retention_days
+  environment_variables = local.function_environment
+  schedule_expression   = var.sweep_schedule_expression
+
+  dynamodb_table_arns = module.tables.table_arns
+  dynamodb_index_arns = module.tables.index_arns
+  # The sweep scans Connections for silent and orphaned records; it finds
+  # live sessions through the live-sessions index, never by scanning.
+  dynamodb_scan_table_arns = [module.tables.connections_table_arn]
+  websocket_execution_arn  = module.websocket_api.execution_arn
+  websocket_stage_name     = local.stage_name
+
+  tags = local.tags
+}
+
+module "websocket_api" {
+  source = "./modules/websocket_api"
+
+  name_prefix                 = local.name_prefix
+  stage_name                  = local.stage_name
+  function_name               = module.function.function_name
+  function_invoke_arn         = module.function.invoke_arn
+  enable_authorizer           = var.enable_authorizer
+  authorizer_identity_sources = var.authorizer_identity_sources
+  two_way_routes              = var.two_way_routes
+  create_deployment           = var.create_api_deployment
+  throttling_burst_limit      = var.throttling_burst_limit
+  throttling_rate_limit       = var.throttling_rate_limit
+  detailed_metrics_enabled    = var.detailed_metrics_enabled
+  access_log_retention_days   = var.log_retention_days
+  create_cloudwatch_logs_role = var.manage_api_gateway_account_logging
+
+  tags = local.tags
+}
+
+module "monitoring" {
+  source = "./modules/monitoring"
+
+  name_prefix                       = local.name_prefix
+  function_name                     = module.function.function_name
+  api_id                            = module.websocket_api.api_id
+  stage_name                        = local.stage_name
+  metrics_namespace                 = var.metrics_namespace
+  alarm_email                       = var.alarm_email
+  evaluation_periods                = var.alarm_evaluation_periods
+  function_errors_threshold         = var.alarm_function_errors_threshold
+  function_throttles_threshold      = var.alarm_function_throttles_threshold
+  api_errors_threshold              = var.alarm_api_errors_threshold
+  session_creation_p95_threshold_ms = var.alarm_session_creation_p95_ms
+  connection_errors_threshold       = var.alarm_connection_errors_threshold
+
+  tags = local.tags
+}

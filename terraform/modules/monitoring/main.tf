@@ -1,0 +1,220 @@
+# Alarms to an SNS topic and a dashboard for the session service: the
+# function, the WebSocket API, and the application's own EMF metrics.
+
+data "aws_region" "current" {}
+
+locals {
+  region = data.aws_region.current.name
+
+  function_dimensions = { FunctionName = var.function_name }
+  api_dimensions      = { ApiId = var.api_id, Stage = var.stage_name }
+
+  # Alarms on AWS metrics with a plain statistic, by short name.
+  simple_alarms = {
+    "function-errors" = {
+      description = "The session service function failed invocations."
+      namespace   = "AWS/Lambda"
+      metric      = "Errors"
+      dimensions  = local.function_dimensions
+      threshold   = var.function_errors_threshold
+    }
+    "function-throttles" = {
+      description = "The session service function was throttled (reserved or account concurrency exhausted)."
+      namespace   = "AWS/Lambda"
+      metric      = "Throttles"
+      dimensions  = local.function_dimensions
+      threshold   = var.function_throttles_threshold
+    }
+    "api-integration-errors" = {
+      description = "API Gateway got errors from the function integration (the WebSocket equivalent of 5xx)."
+      namespace   = "AWS/ApiGateway"
+      metric      = "IntegrationError"
+      dimensions  = local.api_dimensions
+      threshold   = var.api_errors_threshold
+    }
+    "api-execution-errors" = {
+      description = "API Gateway failed to execute requests (the WebSocket equivalent of 5xx)."
+      namespace   = "AWS/ApiGateway"
+      metric      = "ExecutionError"
+      dimensions  = local.api_dimensions
+      threshold   = var.api_errors_threshold
+    }
+  }
+
+  ns = var.metrics_namespace
+}
+
+#tfsec:ignore:aws-sns-topic-encryption-use-cmk CloudWatch cannot publish to a topic under the AWS managed key; pass sns_kms_key_id for a customer managed key.
+#tfsec:ignore:aws-sns-enable-topic-encryption Alarm notifications carry no secrets; pass sns_kms_key_id to encrypt with a customer managed key.
+resource "aws_sns_topic" "alarms" {
+  name              = "${var.name_prefix}-alarms"
+  kms_master_key_id = var.sns_kms_key_id
+  tags              = var.tags
+}
+
+resource "aws_sns_topic_subscription" "email" {
+  count = var.alarm_email == null ? 0 : 1
+
+  topic_arn = aws_sns_topic.alarms.arn
+  protocol  = "email"
+  endpoint  = var.alarm_email
+}
+
+resource "aws_cloudwatch_metric_alarm" "simple" {
+  for_each = local.simple_alarms
+
+  alarm_name          = "${var.name_prefix}-${each.key}"
+  alarm_description   = each.value.description
+  namespace           = each.value.namespace
+  metric_name         = each.value.metric
+  dimensions          = each.value.dimensions
+  statistic           = "Sum"
+  period              = var.period_seconds
+  evaluation_periods  = var.evaluation_periods
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = each.value.threshold
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_sns_topic.alarms.arn]
+  ok_actions          = [aws_sns_topic.alarms.arn]
+  tags                = var.tags
+}
+
+resource "aws_cloudwatch_metric_alarm" "session_creation_latency" {
+  alarm_name          = "${var.name_prefix}-session-creation-latency-p95"
+  alarm_description   = "p95 of SessionCreationLatency is above ${var.session_creation_p95_threshold_ms} ms."
+  namespace           = local.ns
+  metric_name         = "SessionCreationLatency"
+  extended_statistic  = "p95"
+  unit                = "Milliseconds"
+  period              = var.period_seconds
+  evaluation_periods  = var.evaluation_periods
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = var.session_creation_p95_threshold_ms
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_sns_topic.alarms.arn]
+  ok_actions          = [aws_sns_topic.alarms.arn]
+  tags                = var.tags
+}
+
+# ConnectionErrors carries an ErrorCode dimension; a Metrics Insights query
+# adds every code up, so no code can hide below the threshold.
+resource "aws_cloudwatch_metric_alarm" "connection_errors" {
+  alarm_name          = "${var.name_prefix}-connection-errors"
+  alarm_description   = "More than ${var.connection_errors_threshold} connection errors (all codes) in ${var.period_seconds} s."
+  evaluation_periods  = var.evaluation_periods
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = var.connection_errors_threshold
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_sns_topic.alarms.arn]
+  ok_actions          = [aws_sns_topic.alarms.arn]
+
+  metric_query {
+    id          = "errors"
+    label       = "ConnectionErrors (all codes)"
+    expression  = "SELECT SUM(ConnectionErrors) FROM SCHEMA(\"${local.ns}\", ErrorCode)"
+    period      = var.period_seconds
+    return_data = true
+  }
+
+  tags = var.tags
+}
+
+resource "aws_cloudwatch_dashboard" "this" {
+  dashboard_name = "${var.name_prefix}-sessions"
+  dashboard_body = jsonencode({
+    widgets = [
+      {
+        type = "metric", x = 0, y = 0, width = 12, height = 6
+        properties = {
+          title  = "Session creation latency (ms)"
+          region = local.region
+          view   = "timeSeries"
+          period = 60
+          metrics = [
+            [local.ns, "SessionCreationLatency", { stat = "p50", label = "p50" }],
+            ["...", { stat = "p95", label = "p95" }],
+            ["...", { stat = "p99", label = "p99" }],
+          ]
+          annotations = { horizontal = [{ label = "p95 alarm", value = var.session_creation_p95_threshold_ms }] }
+        }
+      },
+      {
+        type = "metric", x = 12, y = 0, width = 12, height = 6
+        properties = {
+          title  = "Listener join and heartbeat latency (ms)"
+          region = local.region
+          view   = "timeSeries"
+          period = 60
+          metrics = [
+            [local.ns, "ListenerJoinLatency", { stat = "p50", label = "join p50" }],
+            ["...", { stat = "p95", label = "join p95" }],
+            ["...", { stat = "p99", label = "join p99" }],
+            [local.ns, "HeartbeatLatency", { stat = "p50", label = "heartbeat p50" }],
+            ["...", { stat = "p95", label = "heartbeat p95" }],
+            ["...", { stat = "p99", label = "heartbeat p99" }],
+          ]
+        }
+      },
+      {
+        type = "metric", x = 0, y = 6, width = 12, height = 6
+        properties = {
+          title  = "Active sessions and listeners"
+          region = local.region
+          view   = "timeSeries"
+          period = 60
+          metrics = [
+            [local.ns, "ActiveSessions", { stat = "Maximum" }],
+            [local.ns, "TotalListeners", { stat = "Maximum" }],
+          ]
+        }
+      },
+      {
+        type = "metric", x = 12, y = 6, width = 12, height = 6
+        properties = {
+          title  = "Connection errors by code, rate-limit rejections"
+          region = local.region
+          view   = "timeSeries"
+          period = 300
+          metrics = [
+            [{ expression = "SEARCH('{${local.ns},ErrorCode} MetricName=\"ConnectionErrors\"', 'Sum', 300)", id = "codes" }],
+            [local.ns, "RateLimitExceeded", { stat = "Sum", id = "ratelimited" }],
+          ]
+          annotations = { horizontal = [{ label = "connection errors alarm", value = var.connection_errors_threshold }] }
+        }
+      },
+      {
+        type = "metric", x = 0, y = 12, width = 12, height = 6
+        properties = {
+          title  = "Function"
+          region = local.region
+          view   = "timeSeries"
+          period = 60
+          metrics = [
+            ["AWS/Lambda", "Invocations", "FunctionName", var.function_name, { stat = "Sum" }],
+            [".", "Errors", ".", ".", { stat = "Sum" }],
+            [".", "Throttles", ".", ".", { stat = "Sum" }],
+            [".", "ConcurrentExecutions", ".", ".", { stat = "Maximum" }],
+            [".", "Duration", ".", ".", { stat = "p95", yAxis = "right" }],
+          ]
+        }
+      },
+      {
+        type = "metric", x = 12, y = 12, width = 12, height = 6
+        properties = {
+          title  = "WebSocket API"
+          region = local.region
+          view   = "timeSeries"
+          period = 60
+          metrics = [
+            ["AWS/ApiGateway", "ConnectCount", "ApiId", var.api_id, "Stage", var.stage_name, { stat = "Sum" }],
+            [".", "MessageCount", ".", ".", ".", ".", { stat = "Sum" }],
+            [".", "IntegrationError", ".", ".", ".", ".", { stat = "Sum" }],
+            [".", "ExecutionError", ".", ".", ".", ".", { stat = "Sum" }],
+            [".", "ClientError", ".", ".", ".", ".", { stat = "Sum" }],
+            [".", "IntegrationLatency", ".", ".", ".", ".", { stat = "p95", yAxis = "right" }],
+          ]
+        }
+      },
+    ]
+  })
+}

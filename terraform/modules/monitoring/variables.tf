@@ -1,0 +1,135 @@
+variable "name_prefix" {
+  description = "Prefix of every name, starting with the environment (e.g. \"dev-livecast\")."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,40}$", var.name_prefix))
+    error_message = "name_prefix must be 2-41 lowercase letters, digits or hyphens, starting with a letter."
+  }
+}
+
+variable "function_name" {
+  description = "Name of the session service's Lambda function."
+  type        = string
+}
+
+variable "api_id" {
+  description = "Id of the WebSocket API."
+  type        = string
+}
+
+variable "stage_name" {
+  description = "Stage of the WebSocket API."
+  type        = string
+}
+
+variable "metrics_namespace" {
+  description = "CloudWatch namespace of the application's EMF metrics (SessionCreationLatency, ListenerJoinLatency, HeartbeatLatency, ActiveSessions, TotalListeners, ConnectionErrors by ErrorCode, RateLimitExceeded)."
+  type        = string
+  default     = "SessionService"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9._/#:-]{1,255}$", var.metrics_namespace)) && !startswith(var.metrics_namespace, "AWS/")
+    error_message = "metrics_namespace must be a valid custom CloudWatch namespace (not AWS/...)."
+  }
+}
+
+variable "alarm_email" {
+  description = "E-mail address subscribed to the alarm topic (the recipient must confirm); null subscribes nobody."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.alarm_email == null || can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", var.alarm_email))
+    error_message = "alarm_email must be an e-mail address or null."
+  }
+}
+
+variable "sns_kms_key_id" {
+  description = "KMS key (id, ARN or alias of a customer managed key whose policy lets CloudWatch use it) encrypting the alarm topic; null leaves it unencrypted. The AWS managed alias/aws/sns cannot be used: CloudWatch could not publish."
+  type        = string
+  default     = null
+}
+
+variable "period_seconds" {
+  description = "Period of every alarm's evaluation window in seconds."
+  type        = number
+  default     = 300
+
+  validation {
+    condition     = contains([60, 300, 900, 3600], var.period_seconds)
+    error_message = "period_seconds must be 60, 300, 900 or 3600."
+  }
+}
+
+variable "evaluation_periods" {
+  description = "Consecutive breaching periods before an alarm fires."
+  type        = number
+  default     = 1
+
+  validation {
+    condition     = var.evaluation_periods >= 1 && var.evaluation_periods <= 10
+    error_message = "evaluation_periods must be between 1 and 10."
+  }
+}
+
+variable "function_errors_threshold" {
+  description = "Function errors per period above which the alarm fires."
+  type        = number
+  default     = 5
+
+  validation {
+    condition     = var.function_errors_threshold >= 0
+    error_message = "function_errors_threshold must not be negative."
+  }
+}
+
+variable "function_throttles_threshold" {
+  description = "Function throttles per period above which the alarm fires."
+  type        = number
+  default     = 0
+
+  validation {
+    condition     = var.function_throttles_threshold >= 0
+    error_message = "function_throttles_threshold must not be negative."
+  }
+}
+
+variable "api_errors_threshold" {
+  description = "API Gateway integration errors, and separately execution errors, per period above which an alarm fires (WebSocket APIs report these instead of 5XXError)."
+  type        = number
+  default     = 10
+
+  validation {
+    condition     = var.api_errors_threshold >= 0
+    error_message = "api_errors_threshold must not be negative."
+  }
+}
+
+variable "session_creation_p95_threshold_ms" {
+  description = "p95 of SessionCreationLatency (ms) above which the alarm fires."
+  type        = number
+  default     = 2000
+
+  validation {
+    condition     = var.session_creation_p95_threshold_ms > 0
+    error_message = "session_creation_p95_threshold_ms must be positive."
+  }
+}
+
+variable "connection_errors_threshold" {
+  description = "ConnectionErrors (all error codes together) per period above which the alarm fires."
+  type        = number
+  default     = 100
+
+  validation {
+    condition     = var.connection_errors_threshold >= 0
+    error_message = "connection_errors_threshold must not be negative."
+  }
+}
+
+variable "tags" {
+  description = "Tags added to every resource of the module."
+  type        = map(string)
+  default     = {}
+}

@@ -1,0 +1,64 @@
+output "websocket_url" {
+  description = "wss:// URL speakers and listeners connect to."
+  value       = module.websocket_api.websocket_url
+}
+
+output "connections_endpoint" {
+  description = "https:// endpoint of the @connections management API (the function's WEBSOCKET_ENDPOINT)."
+  value       = module.websocket_api.connections_endpoint
+}
+
+output "api_id" {
+  description = "Id of the WebSocket API."
+  value       = module.websocket_api.api_id
+}
+
+output "stage_name" {
+  description = "Stage of the WebSocket API."
+  value       = local.stage_name
+}
+
+output "function_name" {
+  description = "Name of the session service function."
+  value       = module.function.function_name
+}
+
+output "function_arn" {
+  description = "ARN of the session service function (the audio pipeline invokes it for fan-out)."
+  value       = module.function.function_arn
+}
+
+output "sessions_table_name" {
+  description = "Name of the Sessions table."
+  value       = module.tables.sessions_table_name
+}
+
+output "connections_table_name" {
+  description = "Name of the Connections table."
+  value       = module.tables.connections_table_name
+}
+
+output "rate_limits_table_name" {
+  description = "Name of the RateLimits table."
+  value       = module.tables.rate_limits_table_name
+}
+
+output "user_pool_id" {
+  description = "Cognito user pool the speakers sign in to."
+  value       = local.user_pool_id
+}
+
+output "client_id" {
+  description = "Cognito app client id of the speaker clients."
+  value       = local.client_id
+}
+
+output "alarm_topic_arn" {
+  description = "SNS topic receiving the alarms."
+  value       = module.monitoring.alarm_topic_arn
+}
+
+output "dashboard_name" {
+  description = "CloudWatch dashboard of the service."
+  value       = module.monitoring.dashboard_name
+}

@@ -1,0 +1,21 @@
+terraform {
+  required_version = ">= 1.7"
+
+  required_providers {
+    aws = {
+      source  = "hashicorp/aws"
+      version = "~> 5.100"
+    }
+  }
+}
+
+# Region and credentials come from the standard AWS settings (AWS_REGION,
+# AWS_PROFILE, ...) unless var.region is set. AWS_ENDPOINT_URL redirects every
+# service, which is how the tests apply this module to a local emulator.
+provider "aws" {
+  region = var.region
+
+  default_tags {
+    tags = local.tags
+  }
+}
