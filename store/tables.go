@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
 	"github.com/guregu/dynamo/v2"
 )
 
@@ -39,7 +41,7 @@ func (s *Store) CreateTables(ctx context.Context) error {
 			// single partition key would otherwise be a hot spot.
 			create = create.Project(liveIndex, dynamo.KeysOnlyProjection)
 		}
-		if err := create.Wait(ctx); err != nil {
+		if err := create.Wait(ctx); err != nil && !inUse(err) {
 			return fmt.Errorf("create table %s: %w", name, err)
 		}
 		if err := spec.table.UpdateTTL(attrTTL, true).Run(ctx); err != nil {
@@ -59,4 +61,12 @@ func (s *Store) DeleteTables(ctx context.Context) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// inUse reports a table that already exists or is being created: another
+// process (or a retried request whose first attempt succeeded) got there
+// first, which is what we wanted.
+func inUse(err error) bool {
+	var e *types.ResourceInUseException
+	return errors.As(err, &e)
 }
