@@ -76,6 +76,7 @@ func TestConnectRefusalsFollowTheErrorTable(t *testing.T) {
 
 func TestSessionFullAndRateLimitsAtConnect(t *testing.T) {
 	sys := startSystem(t, map[string]string{"MAX_LISTENERS_PER_SESSION": "1", "RATE_LIMIT_LISTENER_JOINS_PER_MIN": "3"})
+	sys.freshWindow(time.Minute)
 	_, id := sys.speaker(t, "owner")
 	sys.listener(t, id, "es")
 
@@ -104,6 +105,7 @@ func TestSessionFullAndRateLimitsAtConnect(t *testing.T) {
 
 func TestSessionCreationsPerUserAreLimited(t *testing.T) {
 	sys := startSystem(t, map[string]string{"RATE_LIMIT_SESSIONS_PER_HOUR": "2"})
+	sys.freshWindow(time.Hour)
 	// The clock moves an hour ahead below: the token must outlive it.
 	tok, err := sys.Issuer.Mint("busy", "", 3*time.Hour)
 	require.NoError(t, err)
@@ -113,7 +115,9 @@ func TestSessionCreationsPerUserAreLimited(t *testing.T) {
 	_, status, body := sys.tryDial(t, create)
 	assert.Equal(t, 429, status)
 	assert.Equal(t, "RATE_LIMIT_EXCEEDED", body["code"])
-	other := query("action", "createSession", "sourceLanguage", "en", "qualityTier", "standard", "token", sys.token(t, "someone-else"))
+	otherTok, err := sys.Issuer.Mint("someone-else", "", 3*time.Hour)
+	require.NoError(t, err)
+	other := query("action", "createSession", "sourceLanguage", "en", "qualityTier", "standard", "token", otherTok)
 	sys.dial(t, other).expect("sessionCreated")
 	sys.clock.Advance(time.Hour)
 	sys.dial(t, create).expect("sessionCreated")
@@ -121,6 +125,7 @@ func TestSessionCreationsPerUserAreLimited(t *testing.T) {
 
 func TestConnectionAttemptsPerIPAreLimited(t *testing.T) {
 	sys := startSystem(t, map[string]string{"RATE_LIMIT_CONNECTION_ATTEMPTS_PER_MIN": "2", "RATE_LIMIT_LISTENER_JOINS_PER_MIN": "100"})
+	sys.freshWindow(time.Minute)
 	_, id := sys.speaker(t, "owner") // attempt 1
 	sys.listener(t, id, "es")        // attempt 2
 	_, status, body := sys.tryDial(t, query("action", "joinSession", "sessionId", id, "targetLanguage", "es"))
@@ -167,10 +172,7 @@ func TestActionErrorsKeepTheConnection(t *testing.T) {
 		})
 	}
 	t.Run("heartbeats over the limit are refused", func(t *testing.T) {
-		// Stay clear of a minute boundary so all three land in one window.
-		if s := sys.clock.Now().Second(); s > 50 {
-			sys.clock.Advance(time.Duration(61-s) * time.Second)
-		}
+		sys.freshWindow(time.Minute) // all three land in one window
 		l.send(map[string]string{"action": "heartbeat"})
 		l.expect("heartbeatAck")
 		l.send(map[string]string{"action": "heartbeat"})

@@ -357,3 +357,10 @@ func (s *system) speakerConnection(t *testing.T, id string) string {
 	require.NoError(t, err)
 	return sess.SpeakerConnectionID
 }
+
+// freshWindow moves the clock just past the start of the next rate-limit
+// window of length w, so a test's requests all land in one window.
+func (s *system) freshWindow(w time.Duration) {
+	now := s.clock.Now()
+	s.clock.Advance(now.Truncate(w).Add(w + time.Second).Sub(now))
+}
