@@ -27,8 +27,9 @@ func TruncateIP(ip string) string {
 	return p.String()
 }
 
-// logOutcome writes one line per handled event: 4xx-class outcomes at warn
-// with their reason, 5xx-class at error with the whole cause chain.
+// logOutcome writes one line per handled event: refusals at warn with their
+// reason, faults (internal errors, unavailable dependencies) at error with
+// the whole cause chain.
 func (r *Router) logOutcome(ctx context.Context, op, correlationID string, start time.Time, err error, attrs ...any) {
 	attrs = append(attrs, "operation", op, "correlationId", correlationID, "durationMs", float64(r.now().Sub(start).Microseconds())/1000)
 	if err == nil {
@@ -37,7 +38,8 @@ func (r *Router) logOutcome(ctx context.Context, op, correlationID string, start
 	}
 	code := session.ErrorCode(err)
 	attrs = append(attrs, "errorCode", code)
-	if StatusOf(err) >= 500 {
+	// SESSION_FULL answers 503 too, but it is a refusal, not a fault.
+	if code == session.CodeInternal || code == session.CodeServiceUnavailable {
 		attrs = append(attrs, "cause", causeChain(err))
 		r.log.ErrorContext(ctx, op+" failed", attrs...)
 		return
