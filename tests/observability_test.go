@@ -19,7 +19,7 @@ func TestLogsAndMetricsOfAFullScenario(t *testing.T) {
 	logs, metrics := &syncBuffer{}, &syncBuffer{}
 	sys := startSystemWith(t, map[string]string{"LOG_LEVEL": "debug", "RATE_LIMIT_HEARTBEATS_PER_MIN": "1"}, systemOptions{logs: logs, metrics: metrics})
 	sys.freshWindow(time.Minute) // the second heartbeat must hit the limit of one
-	var secrets []string // strings that must never appear in a log
+	var secrets []string         // strings that must never appear in a log
 
 	tok := sys.token(t, "alice")
 	secrets = append(secrets, tok, "alice@example.com", "127.0.0.1", "203.0.113.7")
