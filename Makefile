@@ -6,7 +6,7 @@ SHELL := /bin/bash
 GO    ?= go
 ADDR  ?= 127.0.0.1:8080
 
-.PHONY: test run check-moto go-test vet fmt-check build
+.PHONY: test run check-moto go-test vet fmt-check build bench
 
 test: check-moto vet fmt-check go-test
 
@@ -32,6 +32,14 @@ go-test:
 
 build:
 	$(GO) build -o build/sessions .
+
+# Load scenarios on this machine (local mode + moto_server): DynamoDB round
+# trips and handler latency per operation, invariants after every scenario,
+# the Lambda binary's cold start, comparison with the original design.
+# Writes build/bench.json and build/bench.log; fails on a broken invariant or
+# an exceeded round-trip budget. BENCH_FLAGS='-duration 30s' for a short run.
+bench: check-moto
+	$(GO) run ./tests/bench -out build/bench.json -log build/bench.log $(BENCH_FLAGS)
 
 # Local mode: moto_server on a free port, then the whole service on $(ADDR).
 run: check-moto

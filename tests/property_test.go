@@ -1,0 +1,528 @@
+package tests
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"maps"
+	"net/http"
+	"os"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/stretchr/testify/require"
+	"pgregory.net/rapid"
+
+	"github.com/livecast/sessions/session"
+)
+
+// Random interleavings of joins (one at a time and in concurrent bursts),
+// listener leaves, listener and speaker refreshes, heartbeats, language
+// changes and the speaker's departure, through the whole local system with
+// real WebSocket clients and the real store. Whatever the order:
+//   - at every quiet point, listenerCount == listener records and
+//     byLanguage[l] == records of l == the listeners the clients hold;
+//   - at every moment (a poller watches), no count is negative and the total
+//     never exceeds capacity plus the refresh overlaps then open;
+//   - a join is refused with SESSION_FULL exactly when the session is full;
+//   - once the speaker leaves, every listener got sessionEnded exactly once
+//     and the session has no records and no counts left.
+//
+// The product's DynamoDB client gives up on an attempt after 3 s and
+// retries; a write that succeeded but whose answer was lost is then retried
+// (moto Pause/Resume shows it). On a machine loaded enough for that, a
+// mismatch here can come from such a retry rather than from an interleaving.
+func TestPropertyCountsFollowRecordsUnderAnyInterleaving(t *testing.T) {
+	defaultRapidChecks(t, 50)
+	const capacity = 4
+	sys := startSystem(t, withEnv(generousLimits,
+		"MAX_LISTENERS_PER_SESSION", strconv.Itoa(capacity),
+		"RATE_LIMIT_SESSIONS_PER_HOUR", "100000",
+		"RATE_LIMIT_HEARTBEATS_PER_MIN", "100000",
+		// No sweep: it would repair a drifted count and hide the bug.
+		"SWEEP_INTERVAL_SECONDS", "86400",
+		"HEARTBEAT_TIMEOUT_SECONDS", "3600",
+	))
+	var seq atomic.Int64
+	tally := map[string]int{}
+	defer func() { t.Logf("actions run: %v", tally) }()
+	rapid.Check(t, func(rt *rapid.T) {
+		m := startPropSession(rt, t, sys, capacity, fmt.Sprintf("prop-speaker-%d", seq.Add(1)))
+		defer m.release()
+		actions := map[string]func(*rapid.T){
+			"join":           m.join,
+			"burst":          m.burst,
+			"leave":          m.leave,
+			"refresh":        m.refresh,
+			"heartbeat":      m.heartbeat,
+			"changeLanguage": m.changeLanguage,
+			"speakerRefresh": m.speakerRefresh,
+			"settle":         m.settle,
+		}
+		names := []string{"join", "join", "burst", "leave", "refresh", "heartbeat", "changeLanguage", "speakerRefresh", "settle"}
+		for range rapid.IntRange(5, 40).Draw(rt, "steps") {
+			name := rapid.SampledFrom(names).Draw(rt, "action")
+			tally[name]++
+			actions[name](rt)
+			m.checkPoller(rt)
+		}
+		if rapid.Bool().Draw(rt, "settle before the end") {
+			m.settle(rt)
+		}
+		m.speakerLeaves(rt)
+		m.checkPoller(rt)
+	})
+}
+
+// defaultRapidChecks lowers rapid's default of 100 checks (each one a
+// session with real sockets) unless -rapid.checks or RAPID_CHECKS asks for
+// a number, so `make test` stays quick under -race.
+func defaultRapidChecks(t *testing.T, n int) {
+	if _, ok := os.LookupEnv("RAPID_CHECKS"); ok {
+		return
+	}
+	explicit := false
+	flag.Visit(func(f *flag.Flag) { explicit = explicit || f.Name == "rapid.checks" })
+	f := flag.Lookup("rapid.checks")
+	if explicit || f == nil {
+		return
+	}
+	old := f.Value.String()
+	require.NoError(t, f.Value.Set(strconv.Itoa(n)))
+	t.Cleanup(func() { _ = f.Value.Set(old) })
+}
+
+var propLanguages = []string{"es", "fr", "de"}
+
+// propConn is one WebSocket connection and what it has received.
+type propConn struct {
+	*client
+	lang string
+	seen map[string]int
+}
+
+// propSession is the model: what the clients hold, against which the store
+// is checked.
+type propSession struct {
+	t        *testing.T // the outer test: owns the sockets' cleanup
+	sys      *system
+	capacity int
+	id       string
+	sub      string
+	speaker  *propConn
+	live     []*propConn // admitted listeners not closed by us
+	closed   []*propConn // listeners we closed; their $disconnect may be pending
+	pending  int         // closed since the last settle (their release may be pending)
+
+	// Refresh overlaps: started when a refresh is admitted, ended at the
+	// settle that saw the old connection's release.
+	overlapsStarted, overlapsEnded atomic.Int64
+
+	pollStop  context.CancelFunc
+	pollDone  chan struct{}
+	pollMu    sync.Mutex
+	pollFails []string
+}
+
+func startPropSession(rt *rapid.T, t *testing.T, sys *system, capacity int, sub string) *propSession {
+	m := &propSession{t: t, sys: sys, capacity: capacity, sub: sub}
+	c := m.dial(rt, query("action", "createSession", "sourceLanguage", "en", "qualityTier", "standard", "token", sys.token(t, sub)))
+	if c == nil {
+		rt.Fatalf("createSession refused")
+	}
+	m.speaker = c
+	m.id = m.awaitWelcome(rt, c, "sessionCreated")["sessionId"].(string)
+	m.startPoller()
+	return m
+}
+
+// dial connects; nil when the upgrade was refused (status and code in the
+// returned refusal).
+func (m *propSession) dial(rt *rapid.T, q string) *propConn {
+	c, _, _ := m.tryDial(rt, q)
+	return c
+}
+
+func (m *propSession) tryDial(rt *rapid.T, q string) (*propConn, int, string) {
+	c, status, body := m.sys.tryDial(m.t, q)
+	if c == nil {
+		code, _ := body["code"].(string)
+		return nil, status, code
+	}
+	return &propConn{client: c, seen: map[string]int{}}, status, ""
+}
+
+// await reads c's messages until one of type typ arrives.
+func (m *propSession) await(rt *rapid.T, c *propConn, typ string) map[string]any {
+	msg, ok := m.next(rt, c, typ, 15*time.Second)
+	if !ok {
+		rt.Fatalf("no %s within 15s (seen %v)", typ, c.seen)
+	}
+	return msg
+}
+
+func (m *propSession) next(rt *rapid.T, c *propConn, typ string, wait time.Duration) (map[string]any, bool) {
+	deadline := time.After(wait)
+	for {
+		select {
+		case msg, ok := <-c.msgs:
+			if !ok {
+				rt.Fatalf("connection closed (%v) while waiting for %s", c.err, typ)
+			}
+			c.seen[msg["type"].(string)]++
+			if msg["type"] == typ {
+				return msg, true
+			}
+		case <-deadline:
+			return nil, false
+		}
+	}
+}
+
+// awaitWelcome waits for a connection's first message. The welcome is best
+// effort (PROTOCOL.md): on a loaded machine it can be given up, and a client
+// that missed it asks getSessionStatus, as this one then does.
+func (m *propSession) awaitWelcome(rt *rapid.T, c *propConn, typ string) map[string]any {
+	if msg, ok := m.next(rt, c, typ, 10*time.Second); ok {
+		return msg
+	}
+	rt.Logf("no %s within 10s: asking getSessionStatus", typ)
+	m.write(rt, c, map[string]string{"action": "getSessionStatus"})
+	return m.await(rt, c, "sessionStatus")
+}
+
+func (m *propSession) write(rt *rapid.T, c *propConn, v map[string]string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	data, err := json.Marshal(v)
+	if err != nil {
+		rt.Fatalf("encode %v: %v", v, err)
+	}
+	if err := c.conn.Write(ctx, websocket.MessageText, data); err != nil {
+		rt.Fatalf("write %v: %v", v, err)
+	}
+}
+
+// join admits one listener, or must be refused exactly when the session is
+// full: the store holds between len(live) and len(live)+pending listeners.
+func (m *propSession) join(rt *rapid.T) {
+	lang := rapid.SampledFrom(propLanguages).Draw(rt, "lang")
+	c, status, code := m.tryDial(rt, query("action", "joinSession", "sessionId", m.id, "targetLanguage", lang))
+	switch {
+	case c != nil && len(m.live) >= m.capacity:
+		rt.Fatalf("join admitted with %d listeners at capacity %d", len(m.live), m.capacity)
+	case c == nil && (status != http.StatusServiceUnavailable || code != "SESSION_FULL"):
+		rt.Fatalf("join refused with %d %s", status, code)
+	case c == nil && len(m.live)+m.pending < m.capacity:
+		rt.Fatalf("join refused as full with %d listeners (+%d leaving) at capacity %d", len(m.live), m.pending, m.capacity)
+	case c != nil:
+		c.lang = lang
+		m.awaitWelcome(rt, c, "sessionJoined")
+		m.live = append(m.live, c)
+	}
+}
+
+// burst dials several joins at once: capacity must hold under concurrency.
+func (m *propSession) burst(rt *rapid.T) {
+	k := rapid.IntRange(2, 2*m.capacity).Draw(rt, "burst size")
+	langs := make([]string, k)
+	for i := range langs {
+		langs[i] = rapid.SampledFrom(propLanguages).Draw(rt, "lang")
+	}
+	type outcome struct {
+		c      *propConn
+		status int
+		code   string
+	}
+	out := make([]outcome, k)
+	var wg sync.WaitGroup
+	for i := range k {
+		wg.Go(func() {
+			c, status, code := m.tryDial(rt, query("action", "joinSession", "sessionId", m.id, "targetLanguage", langs[i]))
+			out[i] = outcome{c, status, code}
+		})
+	}
+	wg.Wait()
+	admitted := 0
+	for i, o := range out {
+		if o.c == nil {
+			if o.status != http.StatusServiceUnavailable || o.code != "SESSION_FULL" {
+				rt.Fatalf("burst join refused with %d %s", o.status, o.code)
+			}
+			continue
+		}
+		admitted++
+		o.c.lang = langs[i]
+		m.awaitWelcome(rt, o.c, "sessionJoined")
+		m.live = append(m.live, o.c)
+	}
+	room := max(m.capacity-(len(m.live)-admitted), 0)
+	sure := max(room-m.pending, 0)
+	if admitted > room || admitted < min(k, sure) {
+		rt.Fatalf("burst of %d admitted %d; room was %d (%d certain)", k, admitted, room, sure)
+	}
+}
+
+func (m *propSession) pick(rt *rapid.T, what string) int {
+	return rapid.IntRange(0, len(m.live)-1).Draw(rt, what)
+}
+
+// leave closes a listener with 1000; its $disconnect runs asynchronously.
+func (m *propSession) leave(rt *rapid.T) {
+	if len(m.live) == 0 {
+		return
+	}
+	i := m.pick(rt, "leaver")
+	m.closeListener(i)
+}
+
+func (m *propSession) closeListener(i int) {
+	c := m.live[i]
+	m.live = append(m.live[:i], m.live[i+1:]...)
+	c.close()
+	m.closed = append(m.closed, c)
+	m.pending++
+}
+
+// refresh replaces a listener's connection as the original clients do: the
+// new socket first (admitted beyond capacity), then the old one closes.
+func (m *propSession) refresh(rt *rapid.T) {
+	if len(m.live) == 0 {
+		return
+	}
+	i := m.pick(rt, "refresher")
+	old := m.live[i]
+	m.overlapsStarted.Add(1)
+	c := m.dial(rt, query("action", "refreshConnection", "role", "listener", "sessionId", m.id, "targetLanguage", old.lang))
+	if c == nil {
+		rt.Fatalf("listener refresh refused")
+	}
+	c.lang = old.lang
+	m.awaitWelcome(rt, c, "connectionRefreshComplete")
+	m.live = append(m.live, c)
+	m.closeListener(i)
+}
+
+func (m *propSession) heartbeat(rt *rapid.T) {
+	c := m.speaker
+	if len(m.live) > 0 && rapid.Bool().Draw(rt, "listener heartbeat") {
+		c = m.live[m.pick(rt, "heartbeater")]
+	}
+	m.write(rt, c, map[string]string{"action": "heartbeat"})
+	m.await(rt, c, "heartbeatAck")
+}
+
+func (m *propSession) changeLanguage(rt *rapid.T) {
+	if len(m.live) == 0 {
+		return
+	}
+	c := m.live[m.pick(rt, "changer")]
+	lang := rapid.SampledFrom(propLanguages).Draw(rt, "new lang")
+	m.write(rt, c, map[string]string{"action": "changeLanguage", "targetLanguage": lang})
+	m.await(rt, c, "languageChanged")
+	c.lang = lang
+}
+
+// speakerRefresh hands the session to a new speaker socket; the old one's
+// close must not end it.
+func (m *propSession) speakerRefresh(rt *rapid.T) {
+	c := m.dial(rt, query("action", "refreshConnection", "role", "speaker", "sessionId", m.id, "token", m.sys.token(m.t, m.sub)))
+	if c == nil {
+		rt.Fatalf("speaker refresh refused")
+	}
+	m.awaitWelcome(rt, c, "connectionRefreshComplete")
+	old := m.speaker
+	m.speaker = c
+	old.close()
+}
+
+// settle waits until every pending release is done, then checks the store
+// against the clients exactly.
+func (m *propSession) settle(rt *rapid.T) {
+	want := map[string]int{}
+	for _, c := range m.live {
+		want[c.lang]++
+	}
+	var last error
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		last = m.matches(want)
+		if last == nil || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if last != nil {
+		rt.Fatalf("store does not match the clients: %v", last)
+	}
+	m.pending = 0
+	m.overlapsEnded.Store(m.overlapsStarted.Load())
+}
+
+// matches compares the stored counts and records with want (per language).
+func (m *propSession) matches(want map[string]int) error {
+	ctx := context.Background()
+	sess, err := m.sys.Graph.Store.GetSession(ctx, m.id)
+	if err != nil {
+		return err
+	}
+	ls, err := m.sys.Graph.Store.Listeners(ctx, m.id, "")
+	if err != nil {
+		return err
+	}
+	records := map[string]int{}
+	for _, c := range ls {
+		records[c.TargetLanguage]++
+	}
+	total := 0
+	for _, n := range want {
+		total += n
+	}
+	switch {
+	case !sess.Active:
+		return errors.New("session inactive while its speaker is connected")
+	case sess.ListenerCount != total || len(ls) != total:
+		return fmt.Errorf("listenerCount=%d, records=%d, clients hold %d", sess.ListenerCount, len(ls), total)
+	case !maps.Equal(nonZeroCounts(sess.ByLanguage), want):
+		return fmt.Errorf("byLanguage=%v, clients hold %v", sess.ByLanguage, want)
+	case !maps.Equal(records, want):
+		return fmt.Errorf("records per language=%v, clients hold %v", records, want)
+	}
+	return nil
+}
+
+func nonZeroCounts(m map[string]int) map[string]int {
+	out := map[string]int{}
+	for k, v := range m {
+		if v != 0 {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// speakerLeaves ends the session: every listener still connected gets
+// sessionEnded exactly once and is closed; no record or count remains.
+func (m *propSession) speakerLeaves(rt *rapid.T) {
+	ctx := context.Background()
+	speakerConn := m.sys.speakerConnection(m.t, m.id)
+	m.speaker.close()
+	for i, c := range m.live {
+		select {
+		case <-c.closed:
+		case <-time.After(15 * time.Second):
+			rt.Fatalf("listener %d still open after the speaker left", i)
+		}
+		for msg := range c.msgs {
+			c.seen[msg["type"].(string)]++
+		}
+		if c.seen["sessionEnded"] != 1 {
+			rt.Fatalf("listener %d got sessionEnded %d times", i, c.seen["sessionEnded"])
+		}
+		if websocket.CloseStatus(c.err) != websocket.StatusNormalClosure {
+			rt.Fatalf("listener %d closed with %v", i, c.err)
+		}
+	}
+	for i, c := range m.closed {
+		for msg := range c.msgs {
+			if msg["type"] == "sessionEnded" {
+				rt.Fatalf("listener %d that had left got sessionEnded", i)
+			}
+		}
+	}
+	var last error
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		last = func() error {
+			sess, err := m.sys.Graph.Store.GetSession(ctx, m.id)
+			if err != nil {
+				return err
+			}
+			ls, err := m.sys.Graph.Store.Listeners(ctx, m.id, "")
+			if err != nil {
+				return err
+			}
+			_, err = m.sys.Graph.Store.GetConnection(ctx, speakerConn)
+			switch {
+			case sess.Active:
+				return errors.New("session still active")
+			case sess.ListenerCount != 0 || len(nonZeroCounts(sess.ByLanguage)) > 0:
+				return fmt.Errorf("ended session still counts %d %v", sess.ListenerCount, sess.ByLanguage)
+			case len(ls) > 0:
+				return fmt.Errorf("ended session has %d listener records", len(ls))
+			case !errors.Is(err, session.ErrNotFound):
+				return fmt.Errorf("speaker record: %v", err)
+			}
+			return nil
+		}()
+		if last == nil || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if last != nil {
+		rt.Fatalf("after the end: %v", last)
+	}
+}
+
+// startPoller watches the session while the check runs: counts never
+// negative, never above capacity plus the refresh overlaps then open.
+func (m *propSession) startPoller() {
+	ctx, cancel := context.WithCancel(context.Background())
+	m.pollStop, m.pollDone = cancel, make(chan struct{})
+	go func() {
+		defer close(m.pollDone)
+		for ctx.Err() == nil {
+			ended := m.overlapsEnded.Load()
+			// Stopping cancels only the wait: a request cancelled in flight
+			// makes the SDK complain about the connection it abandons.
+			sess, err := m.sys.Graph.Store.GetSession(context.Background(), m.id)
+			started := m.overlapsStarted.Load()
+			if err == nil && sess.Active {
+				bound := m.capacity + int(started-ended)
+				var fails []string
+				if sess.ListenerCount < 0 || sess.ListenerCount > bound {
+					fails = append(fails, fmt.Sprintf("listenerCount=%d outside [0, %d]", sess.ListenerCount, bound))
+				}
+				for l, n := range sess.ByLanguage {
+					if n < 0 {
+						fails = append(fails, fmt.Sprintf("byLanguage[%s]=%d", l, n))
+					}
+				}
+				if len(fails) > 0 {
+					m.pollMu.Lock()
+					m.pollFails = append(m.pollFails, fails...)
+					m.pollMu.Unlock()
+				}
+			}
+			select {
+			case <-ctx.Done():
+			case <-time.After(20 * time.Millisecond):
+			}
+		}
+	}()
+}
+
+func (m *propSession) checkPoller(rt *rapid.T) {
+	m.pollMu.Lock()
+	defer m.pollMu.Unlock()
+	if len(m.pollFails) > 0 {
+		rt.Fatalf("poller saw: %v", m.pollFails)
+	}
+}
+
+// release stops the poller and drops every socket the check still holds
+// (a failed check leaves some open).
+func (m *propSession) release() {
+	m.pollStop()
+	<-m.pollDone
+	for _, c := range append([]*propConn{m.speaker}, m.live...) {
+		_ = c.conn.CloseNow()
+	}
+}
