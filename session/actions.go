@@ -149,7 +149,9 @@ func uniqueConnections(conns []Connection) []Connection {
 }
 
 // ChangeLanguage switches a listener to another target language without a
-// new connection; the speaker's per-language counts follow.
+// new connection; the speaker's per-language counts follow. The record and
+// the counts change in one transaction, so a retried or repeated request
+// cannot move the count twice.
 func (s *Service) ChangeLanguage(ctx context.Context, connectionID, lang string) error {
 	if lang == "" {
 		return invalidParam("targetLanguage", "Missing required parameter: targetLanguage")
@@ -157,21 +159,21 @@ func (s *Service) ChangeLanguage(ctx context.Context, connectionID, lang string)
 	if err := s.checkTargetLanguage(lang); err != nil {
 		return err
 	}
-	prev, err := s.store.SetListenerLanguage(ctx, connectionID, lang)
-	if errors.Is(err, ErrWrongRole) {
-		return &Error{Code: CodeForbidden, Message: "Only listeners can change language", SessionID: prev.SessionID}
-	}
+	conn, err := s.store.GetConnection(ctx, connectionID)
 	if err != nil {
-		return classify(prev.SessionID, err)
+		return classify("", err)
 	}
-	if prev.TargetLanguage != lang {
-		sess, err := s.store.MoveListener(ctx, prev.SessionID, prev.TargetLanguage, lang)
-		if err != nil && !errors.Is(err, ErrNotFound) {
-			return classify(prev.SessionID, err)
+	if conn.Role != RoleListener {
+		return &Error{Code: CodeForbidden, Message: "Only listeners can change language", SessionID: conn.SessionID}
+	}
+	if conn.TargetLanguage != lang {
+		err := s.store.SwitchLanguage(ctx, conn, lang)
+		if err != nil && !errors.Is(err, ErrReplayed) {
+			return classify(conn.SessionID, err)
 		}
-		if err == nil {
+		if sess, err := s.store.GetSession(ctx, conn.SessionID); err == nil {
 			defer s.notifySpeaker(ctx, sess)
 		}
 	}
-	return classify(prev.SessionID, s.messenger.Send(ctx, connectionID, LanguageChanged{SessionID: prev.SessionID, TargetLanguage: lang}))
+	return classify(conn.SessionID, s.messenger.Send(ctx, connectionID, LanguageChanged{SessionID: conn.SessionID, TargetLanguage: lang}))
 }

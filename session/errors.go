@@ -63,7 +63,6 @@ var (
 	ErrSessionIDTaken      = errors.New("session: session id taken")
 	ErrReplayed            = errors.New("session: request already handled")
 	ErrNotSpeaker          = errors.New("session: not the session's speaker")
-	ErrWrongRole           = errors.New("session: connection has the wrong role for this action")
 	ErrUnavailable         = errors.New("session: dependency unavailable")
 	// ErrLimitsUnavailable is a Limiter whose own table is missing or not
 	// accessible while the database otherwise works: limits are skipped.

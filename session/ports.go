@@ -48,12 +48,12 @@ type Store interface {
 	// SetBroadcast applies change to the session if speakerConnectionID is its
 	// speaker and returns the session before the change. ErrNotSpeaker, ErrNotFound.
 	SetBroadcast(ctx context.Context, sessionID, speakerConnectionID string, change BroadcastChange) (Session, error)
-	// SetListenerLanguage switches a listener's target language and returns
-	// the connection before the change. ErrNotFound.
-	SetListenerLanguage(ctx context.Context, connectionID, lang string) (Connection, error)
-	// MoveListener moves one listener's count from one language to another and
-	// returns the session after the change.
-	MoveListener(ctx context.Context, sessionID, from, to string) (Session, error)
+	// SwitchLanguage moves listener c (as read) to lang: its record and its
+	// session's per-language counts change in one transaction. ErrReplayed
+	// when the record already says lang (a retry whose first attempt landed,
+	// or a concurrent duplicate); ErrNotFound when the connection is gone or
+	// the session is over.
+	SwitchLanguage(ctx context.Context, c Connection, lang string) error
 
 	// LiveSessions lists the active sessions (expired ones included until
 	// ended); its cost follows live sessions, never ended ones.

@@ -119,24 +119,3 @@ func (s *Store) Touch(ctx context.Context, connectionID, requestID string, now t
 	}
 	return it.domain(), nil
 }
-
-// SetListenerLanguage switches a listener's language; the record's role is
-// part of the condition so a speaker cannot use it.
-func (s *Store) SetListenerLanguage(ctx context.Context, connectionID, lang string) (session.Connection, error) {
-	var it connectionItem
-	err := s.connections.Update(attrConnectionID, connectionID).
-		Set("targetLanguage", lang).
-		If("attribute_exists($) AND $ = ?", attrConnectionID, "role", string(session.RoleListener)).
-		OldValue(ctx, &it)
-	if dynamo.IsCondCheckFailed(err) {
-		conn, gerr := s.GetConnection(ctx, connectionID)
-		if gerr != nil {
-			return session.Connection{}, gerr
-		}
-		return conn, fmt.Errorf("change language: %w", session.ErrWrongRole)
-	}
-	if err != nil {
-		return session.Connection{}, failure("change language", err)
-	}
-	return it.domain(), nil
-}

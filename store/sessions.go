@@ -14,7 +14,7 @@ import (
 // CreateSession writes the session and its speaker connection in one
 // transaction. An id may be reused once its session is inactive or expired.
 func (s *Store) CreateSession(ctx context.Context, x session.Session, speaker session.Connection) error {
-	err := s.db.WriteTx().
+	err := s.tx().
 		Put(s.sessions.Put(s.newSessionItem(x)).
 			If("attribute_not_exists($) OR isActive = ? OR expiresAt < ?", attrSessionID, false, ms(x.CreatedAt))).
 		Put(s.connections.Put(s.newConnectionItem(speaker)).If("attribute_not_exists($)", attrConnectionID)).
@@ -61,7 +61,7 @@ func (s *Store) TakeOverSpeaker(ctx context.Context, c session.Connection, expir
 // transaction. When up's condition fails, the session tells why: gone or not
 // live (ErrNotFound), else the operation's own refusal.
 func (s *Store) registerWith(ctx context.Context, op string, up *dynamo.Update, c session.Connection, now time.Time, refusal error) error {
-	err := s.db.WriteTx().
+	err := s.tx().
 		Update(up).
 		Put(s.connections.Put(s.newConnectionItem(c)).If("attribute_not_exists($)", attrConnectionID)).
 		Run(ctx)
@@ -127,22 +127,36 @@ func (s *Store) ReleaseListener(ctx context.Context, sessionID, lang string) (se
 	return it.domain(), nil
 }
 
-// MoveListener moves one listener's count between languages.
-func (s *Store) MoveListener(ctx context.Context, sessionID, from, to string) (session.Session, error) {
-	var it sessionItem
-	err := s.sessions.Update(attrSessionID, sessionID).
-		Add("countVersion", 1).
-		SetExpr("byLanguage.$ = byLanguage.$ - ?", from, from, 1).
-		SetExpr("byLanguage.$ = if_not_exists(byLanguage.$, ?) + ?", to, to, 0, 1).
-		If("isActive = ? AND byLanguage.$ > ?", true, from, 0).
-		Value(ctx, &it)
-	if dynamo.IsCondCheckFailed(err) {
-		return session.Session{}, fmt.Errorf("move listener in %s: %w", sessionID, session.ErrNotFound)
+// SwitchLanguage changes a listener's language and moves its count in one
+// idempotent transaction: the record must still say the language c was read
+// with, so the count moves exactly once.
+func (s *Store) SwitchLanguage(ctx context.Context, c session.Connection, lang string) error {
+	from := c.TargetLanguage
+	err := s.tx().
+		Update(s.connections.Update(attrConnectionID, c.ID).
+			Set("targetLanguage", lang).
+			If("$ = ? AND targetLanguage = ?", "role", string(session.RoleListener), from)).
+		Update(s.sessions.Update(attrSessionID, c.SessionID).
+			Add("countVersion", 1).
+			SetExpr("byLanguage.$ = byLanguage.$ - ?", from, from, 1).
+			SetExpr("byLanguage.$ = if_not_exists(byLanguage.$, ?) + ?", lang, lang, 0, 1).
+			If("isActive = ? AND byLanguage.$ > ?", true, from, 0)).
+		Run(ctx)
+	if _, ok := cancelled(err); ok {
+		now, gerr := s.GetConnection(ctx, c.ID)
+		switch {
+		case gerr != nil:
+			return gerr
+		case now.TargetLanguage == lang:
+			return fmt.Errorf("switch language: %w", session.ErrReplayed)
+		default:
+			return fmt.Errorf("switch language in %s: %w", c.SessionID, session.ErrNotFound)
+		}
 	}
 	if err != nil {
-		return session.Session{}, failure("move listener", err)
+		return failure("switch language", err)
 	}
-	return it.domain(), nil
+	return nil
 }
 
 // EndSession deactivates a session still owned by speakerConnectionID and

@@ -99,3 +99,8 @@ func cancelled(err error) (failed []bool, ok bool) {
 	}
 	return failed, any
 }
+
+// tx starts a transaction with a client request token: the SDK resends the
+// same token when it retries, so a retry whose first attempt was applied
+// (its answer lost to a timeout) is not applied twice.
+func (s *Store) tx() *dynamo.WriteTx { return s.db.WriteTx().Idempotent(true) }

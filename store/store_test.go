@@ -107,15 +107,15 @@ func TestSessionLifecycle(t *testing.T) {
 		assert.False(t, before.Broadcast.Paused)
 	})
 
-	t.Run("language switch moves the count", func(t *testing.T) {
-		prev, err := s.SetListenerLanguage(ctx, "l2", "de")
+	t.Run("language switch moves the count once", func(t *testing.T) {
+		l2, err := s.GetConnection(ctx, "l2")
 		require.NoError(t, err)
-		assert.Equal(t, "fr", prev.TargetLanguage)
-		got, err := s.MoveListener(ctx, sess.ID, "fr", "de")
+		require.Equal(t, "fr", l2.TargetLanguage)
+		require.NoError(t, s.SwitchLanguage(ctx, l2, "de"))
+		assert.ErrorIs(t, s.SwitchLanguage(ctx, l2, "de"), session.ErrReplayed, "a repeat of the same switch")
+		got, err := s.GetSession(ctx, sess.ID)
 		require.NoError(t, err)
 		assert.Equal(t, map[string]int{"fr": 0, "de": 1, "es": 0}, got.ByLanguage)
-		_, err = s.SetListenerLanguage(ctx, "spk-new", "de")
-		assert.ErrorIs(t, err, session.ErrWrongRole)
 	})
 
 	t.Run("end session deactivates once", func(t *testing.T) {

@@ -122,7 +122,7 @@ func joinQuery(id string) string {
 
 func TestDatabaseOutageIsServiceUnavailableAndHeals(t *testing.T) {
 	proxy := newDynamoProxy(t)
-	sys := startSystemWith(t, generousLimits, systemOptions{dynamoEndpoint: proxy.URL()})
+	sys := startSystemWith(t, generousLimits, systemOptions{dynamoEndpoint: proxy.URL(), productionClient: true})
 	_, id := sys.speaker(t, "owner")
 	sys.listener(t, id, "es")
 
@@ -144,7 +144,7 @@ func TestDatabaseOutageIsServiceUnavailableAndHeals(t *testing.T) {
 
 func TestFrozenDatabaseAnswersWithinTheBudget(t *testing.T) {
 	proxy := newDynamoProxy(t)
-	sys := startSystemWith(t, generousLimits, systemOptions{dynamoEndpoint: proxy.URL()})
+	sys := startSystemWith(t, generousLimits, systemOptions{dynamoEndpoint: proxy.URL(), productionClient: true})
 	_, id := sys.speaker(t, "owner")
 	proxy.hang.Store(true)
 	start := time.Now()
@@ -160,7 +160,7 @@ func TestFrozenDatabaseAnswersWithinTheBudget(t *testing.T) {
 
 func TestThrottlingIsRetriedWithBackoffAtMostThreeTimes(t *testing.T) {
 	proxy := newDynamoProxy(t)
-	sys := startSystemWith(t, generousLimits, systemOptions{dynamoEndpoint: proxy.URL()})
+	sys := startSystemWith(t, generousLimits, systemOptions{dynamoEndpoint: proxy.URL(), productionClient: true})
 	_, id := sys.speaker(t, "owner")
 	outer := t // the listener must outlive its subtest: its $disconnect would eat the next throttles
 

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/coder/websocket"
 	"github.com/guregu/dynamo/v2"
@@ -92,6 +93,11 @@ type systemOptions struct {
 	jwksURL        string    // "" → the local issuer's JWKS
 	logs           io.Writer // nil → discarded (or the test log with E2E_LOG=1)
 	metrics        io.Writer
+	// productionClient keeps the product's 3 s per attempt. Otherwise the
+	// tests wait up to 15 s: moto answers one request at a time, and on a
+	// loaded machine a slow answer must not look like an outage (a lost
+	// answer turns into a retry the test did not ask for).
+	productionClient bool
 }
 
 func startSystemWith(t *testing.T, env map[string]string, o systemOptions) *system {
@@ -114,6 +120,9 @@ func startSystemWith(t *testing.T, env map[string]string, o systemOptions) *syst
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
 	awsCfg, err := app.LoadAWS(context.Background(), cfg.Region, true)
 	require.NoError(t, err)
+	if !o.productionClient {
+		awsCfg.HTTPClient = awshttp.NewBuildableClient().WithTimeout(15 * time.Second)
+	}
 	sys := &system{clock: &clock{}, roundTrips: &store.RoundTrips{}, key: testKey(), keyID: "test-key", clientID: "e2e-client", awsCfg: awsCfg, cfg: cfg}
 	var logs io.Writer = io.Discard
 	switch {

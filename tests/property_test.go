@@ -34,10 +34,12 @@ import (
 //   - once the speaker leaves, every listener got sessionEnded exactly once
 //     and the session has no records and no counts left.
 //
-// The product's DynamoDB client gives up on an attempt after 3 s and
-// retries; a write that succeeded but whose answer was lost is then retried
-// (moto Pause/Resume shows it). On a machine loaded enough for that, a
-// mismatch here can come from such a retry rather than from an interleaving.
+// The harness gives each DynamoDB attempt 15 s (the product: 3 s), so a slow
+// emulator answer on a loaded machine is not mistaken for a lost one. A lost
+// answer is still possible in production: transactions (joins, refreshes,
+// language switches) carry a client request token and are not applied twice
+// when retried; a listener leave (delete, then decrement) retried after its
+// delete landed leaves the count one high until the sweep reconciles it.
 func TestPropertyCountsFollowRecordsUnderAnyInterleaving(t *testing.T) {
 	defaultRapidChecks(t, 50)
 	const capacity = 4
