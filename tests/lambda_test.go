@@ -2,87 +2,20 @@ package tests
 
 import (
 	"encoding/json"
-	"fmt"
 	"io"
-	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/livecast/sessions/tests/lambdaruntime"
 )
-
-// runtimeAPI is a minimal AWS Lambda Runtime API: it hands out queued events
-// and records the function's answers, so the real binary can run in Lambda
-// mode on this machine.
-type runtimeAPI struct {
-	events    chan []byte
-	mu        sync.Mutex
-	responses map[string][]byte
-	errors    map[string][]byte
-	answered  chan string
-	seq       int
-}
-
-func newRuntimeAPI() *runtimeAPI {
-	return &runtimeAPI{events: make(chan []byte, 16), responses: map[string][]byte{}, errors: map[string][]byte{}, answered: make(chan string, 16)}
-}
-
-func (r *runtimeAPI) ServeHTTP(w http.ResponseWriter, req *http.Request) {
-	const prefix = "/2018-06-01/runtime/invocation/"
-	switch {
-	case req.Method == http.MethodGet && req.URL.Path == prefix+"next":
-		var ev []byte
-		select {
-		case ev = <-r.events:
-		case <-req.Context().Done():
-			return
-		}
-		r.mu.Lock()
-		r.seq++
-		id := fmt.Sprintf("req-%d", r.seq)
-		r.mu.Unlock()
-		w.Header().Set("Lambda-Runtime-Aws-Request-Id", id)
-		w.Header().Set("Lambda-Runtime-Deadline-Ms", fmt.Sprint(time.Now().Add(30*time.Second).UnixMilli()))
-		w.Header().Set("Lambda-Runtime-Invoked-Function-Arn", "arn:aws:lambda:us-east-1:123456789012:function:sessions-test")
-		_, _ = w.Write(ev)
-	case req.Method == http.MethodPost && strings.HasPrefix(req.URL.Path, prefix):
-		rest := strings.TrimPrefix(req.URL.Path, prefix)
-		id, kind, _ := strings.Cut(rest, "/")
-		body, _ := io.ReadAll(req.Body)
-		r.mu.Lock()
-		if kind == "response" {
-			r.responses[id] = body
-		} else {
-			r.errors[id] = body
-		}
-		r.mu.Unlock()
-		w.WriteHeader(http.StatusAccepted)
-		r.answered <- id
-	default:
-		http.NotFound(w, req)
-	}
-}
-
-func (r *runtimeAPI) invoke(t *testing.T, event []byte) (response, fnErr []byte) {
-	t.Helper()
-	r.events <- event
-	select {
-	case id := <-r.answered:
-		r.mu.Lock()
-		defer r.mu.Unlock()
-		return r.responses[id], r.errors[id]
-	case <-time.After(30 * time.Second):
-		t.Fatal("the function did not answer")
-		return nil, nil
-	}
-}
 
 // The real binary in Lambda mode: it detects the runtime, builds its clients
 // once and serves events through the router.
@@ -96,7 +29,7 @@ func TestBinaryServesLambdaInvocations(t *testing.T) {
 	out, err := build.CombinedOutput()
 	require.NoError(t, err, string(out))
 
-	rt := newRuntimeAPI()
+	rt := lambdaruntime.New("arn:aws:lambda:us-east-1:123456789012:function:sessions-test")
 	api := httptest.NewServer(rt)
 	t.Cleanup(api.Close)
 
@@ -117,7 +50,7 @@ func TestBinaryServesLambdaInvocations(t *testing.T) {
 	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
 
 	t.Run("a listener join for an unknown session is refused with 404", func(t *testing.T) {
-		resp, fnErr := rt.invoke(t, apiEvent(t, "CONNECT", "$connect", "lambda-conn-0", map[string]string{"action": "joinSession", "sessionId": "holy-lamb-101", "targetLanguage": "es"}, ""))
+		resp, fnErr := invoke(t, rt, apiEvent(t, "CONNECT", "$connect", "lambda-conn-0", map[string]string{"action": "joinSession", "sessionId": "holy-lamb-101", "targetLanguage": "es"}, ""))
 		t.Logf("cold start: process start to first event answered: %v", time.Since(start))
 		require.Empty(t, fnErr)
 		var r struct {
@@ -129,17 +62,17 @@ func TestBinaryServesLambdaInvocations(t *testing.T) {
 		assert.Contains(t, r.Body, "SESSION_NOT_FOUND")
 	})
 	t.Run("a join for a live session is admitted and counted", func(t *testing.T) {
-		resp, fnErr := rt.invoke(t, apiEvent(t, "CONNECT", "$connect", "lambda-conn-1", map[string]string{"action": "joinSession", "sessionId": id, "targetLanguage": "es"}, ""))
+		resp, fnErr := invoke(t, rt, apiEvent(t, "CONNECT", "$connect", "lambda-conn-1", map[string]string{"action": "joinSession", "sessionId": id, "targetLanguage": "es"}, ""))
 		require.Empty(t, fnErr)
 		assert.Equal(t, 200, statusOf(t, resp))
 		assert.Equal(t, 1, sys.session(t, id).Count)
-		resp, fnErr = rt.invoke(t, apiEvent(t, "DISCONNECT", "$disconnect", "lambda-conn-1", nil, ""))
+		resp, fnErr = invoke(t, rt, apiEvent(t, "DISCONNECT", "$disconnect", "lambda-conn-1", nil, ""))
 		require.Empty(t, fnErr)
 		assert.Equal(t, 200, statusOf(t, resp))
 		assert.Equal(t, 0, sys.session(t, id).Count)
 	})
 	t.Run("unknown events fail the invocation", func(t *testing.T) {
-		_, fnErr := rt.invoke(t, []byte(`{"hello":"world"}`))
+		_, fnErr := invoke(t, rt, []byte(`{"hello":"world"}`))
 		assert.Contains(t, string(fnErr), "unknown event")
 	})
 }
@@ -160,4 +93,11 @@ func statusOf(t *testing.T, resp []byte) int {
 	}
 	require.NoError(t, json.Unmarshal(resp, &r))
 	return r.StatusCode
+}
+
+func invoke(t *testing.T, rt *lambdaruntime.API, event []byte) (response, fnErr []byte) {
+	t.Helper()
+	response, fnErr, err := rt.Invoke(event, 30*time.Second)
+	require.NoError(t, err)
+	return response, fnErr
 }

@@ -21,6 +21,7 @@ import (
 
 	"github.com/livecast/sessions/app"
 	"github.com/livecast/sessions/store"
+	"github.com/livecast/sessions/tests/lambdaruntime"
 )
 
 // coldResult is the binary's cold start: process start → first poll of the
@@ -119,14 +120,14 @@ func (b *bench) scenarioColdStart(ctx context.Context) error {
 // coldStartOnce starts the binary, hands it one listener join and returns
 // the time to its first poll and to its answer.
 func coldStartOnce(bin string, i int, tables store.Tables, proxyURL string) (init, first time.Duration, status int, err error) {
-	rt := newRuntimeAPI()
+	rt := lambdaruntime.New("arn:aws:lambda:us-east-1:123456789012:function:sessions-bench")
 	api := httptest.NewServer(rt)
 	defer api.Close()
 	ev, err := connectEvent(fmt.Sprintf("cold-conn-%d", i), map[string]string{"action": "joinSession", "sessionId": "holy-lamb-101", "targetLanguage": "es"})
 	if err != nil {
 		return 0, 0, 0, err
 	}
-	rt.events <- ev
+	rt.Queue(ev)
 	cmd := exec.Command(bin)
 	cmd.Env = append(os.Environ(),
 		"AWS_LAMBDA_RUNTIME_API="+strings.TrimPrefix(api.URL, "http://"),
@@ -143,7 +144,7 @@ func coldStartOnce(bin string, i int, tables store.Tables, proxyURL string) (ini
 	if err := cmd.Start(); err != nil {
 		return 0, 0, 0, err
 	}
-	resp, fnErr, err := rt.await(30 * time.Second)
+	resp, fnErr, err := rt.Await(30 * time.Second)
 	first = time.Since(start)
 	_ = cmd.Process.Kill()
 	_ = cmd.Wait()
@@ -160,7 +161,7 @@ func coldStartOnce(bin string, i int, tables store.Tables, proxyURL string) (ini
 	if r.StatusCode != http.StatusNotFound || !strings.Contains(r.Body, "SESSION_NOT_FOUND") {
 		return 0, 0, 0, fmt.Errorf("answered %d %s, want 404 SESSION_NOT_FOUND", r.StatusCode, r.Body)
 	}
-	return rt.firstPolled().Sub(start), first, r.StatusCode, nil
+	return rt.FirstPoll().Sub(start), first, r.StatusCode, nil
 }
 
 // connectEvent is a $connect as API Gateway sends it.
