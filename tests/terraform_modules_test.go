@@ -953,7 +953,7 @@ func (a *tfAWS) tfmQuery(service, apiVersion string, form url.Values, out any) e
 func tfmEmulator(t *testing.T) *motoserver.Server {
 	t.Helper()
 	if os.Getenv(resource.EnvTfAcc) == "" {
-		t.Skip("applies a Terraform module to moto with terraform-plugin-testing: set TF_ACC=1 (make tf-acc)")
+		t.Skip("applies Terraform to moto: set TF_ACC=1 (make tf-acc)")
 	}
 	// The framework would otherwise look for terraform on PATH and then
 	// download the latest release.

@@ -58,7 +58,6 @@ import (
 
 	"github.com/livecast/sessions/router"
 	"github.com/livecast/sessions/store"
-	"github.com/livecast/sessions/tests/motoserver"
 )
 
 const (
@@ -108,30 +107,8 @@ func tfRouteKeys(t *testing.T, path string) []string {
 }
 
 func TestTerraformAppliesAgainstEmulator(t *testing.T) {
-	if os.Getenv("TF_ACC") == "" {
-		t.Skip("applies the Terraform root module to moto: set TF_ACC=1 (make tf-acc)")
-	}
-	tfPath := tfUseTerraformBinary(t)
-	tfUseProviderMirror(t)
-	moto, err := motoserver.Start()
-	if err != nil {
-		t.Skip("no AWS emulator:", err)
-	}
-	t.Cleanup(moto.Stop)
-
-	// The AWS provider reaches every service through AWS_ENDPOINT_URL.
-	for k, v := range map[string]string{
-		"AWS_ENDPOINT_URL":      moto.URL,
-		"AWS_ACCESS_KEY_ID":     "test",
-		"AWS_SECRET_ACCESS_KEY": "test",
-		"AWS_SESSION_TOKEN":     "",
-		"AWS_REGION":            tfRegion,
-		"AWS_DEFAULT_REGION":    tfRegion,
-		"AWS_PROFILE":           "",
-		"AWS_CONFIG_FILE":       filepath.Join(t.TempDir(), "none"),
-	} {
-		t.Setenv(k, v)
-	}
+	moto := tfmEmulator(t)
+	tfPath := os.Getenv("TF_ACC_TERRAFORM_PATH")
 
 	ctx := context.Background()
 	tf, err := tfexec.NewTerraform(tfCopyRootModule(t), tfPath)
