@@ -36,24 +36,27 @@ func Encode(m session.Message, now time.Time) ([]byte, error) {
 			PartialResultsEnabled bool    `json:"partialResultsEnabled"`
 			MinStabilityThreshold float64 `json:"minStabilityThreshold"`
 			MaxBufferTimeout      float64 `json:"maxBufferTimeout"`
+			HeartbeatInterval     float64 `json:"heartbeatIntervalSeconds"`
 		}{h("sessionCreated"), m.SessionID, m.SourceLanguage, m.QualityTier, m.ConnectionID, m.ExpiresAt.UnixMilli(),
-			m.Options.PartialResults, m.Options.MinStability, m.Options.MaxBufferTimeout}
+			m.Options.PartialResults, m.Options.MinStability, m.Options.MaxBufferTimeout, m.Heartbeat.Seconds()}
 	case session.SessionJoined:
 		v = struct {
 			header
-			SessionID      string `json:"sessionId"`
-			TargetLanguage string `json:"targetLanguage"`
-			SourceLanguage string `json:"sourceLanguage"`
-			ConnectionID   string `json:"connectionId"`
-			ListenerCount  int    `json:"listenerCount"`
-		}{h("sessionJoined"), m.SessionID, m.TargetLanguage, m.SourceLanguage, m.ConnectionID, m.ListenerCount}
+			SessionID      string  `json:"sessionId"`
+			TargetLanguage string  `json:"targetLanguage"`
+			SourceLanguage string  `json:"sourceLanguage"`
+			ConnectionID   string  `json:"connectionId"`
+			ListenerCount  int     `json:"listenerCount"`
+			Heartbeat      float64 `json:"heartbeatIntervalSeconds"`
+		}{h("sessionJoined"), m.SessionID, m.TargetLanguage, m.SourceLanguage, m.ConnectionID, m.ListenerCount, m.Heartbeat.Seconds()}
 	case session.RefreshComplete:
 		v = struct {
 			header
-			SessionID      string `json:"sessionId"`
-			Role           string `json:"role"`
-			TargetLanguage string `json:"targetLanguage,omitempty"`
-		}{h("connectionRefreshComplete"), m.SessionID, string(m.Role), m.TargetLanguage}
+			SessionID      string  `json:"sessionId"`
+			Role           string  `json:"role"`
+			TargetLanguage string  `json:"targetLanguage,omitempty"`
+			Heartbeat      float64 `json:"heartbeatIntervalSeconds"`
+		}{h("connectionRefreshComplete"), m.SessionID, string(m.Role), m.TargetLanguage, m.Heartbeat.Seconds()}
 	case session.HeartbeatAck:
 		v = h("heartbeatAck")
 	case session.ConnectionWarning:

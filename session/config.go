@@ -10,7 +10,7 @@ type Config struct {
 	ConnectionMaxDuration  time.Duration // API Gateway's connection wall
 	RefreshAfter           time.Duration // connectionRefreshRequired once a connection is this old
 	WarningAfter           time.Duration // connectionWarning (speakers) once a connection is this old
-	HeartbeatInterval      time.Duration // how often clients are told to send heartbeats
+	HeartbeatInterval      time.Duration // how often clients should heartbeat: sent in every welcome
 	HeartbeatTimeout       time.Duration // silence after which the sweep closes a connection
 	RetentionBuffer        time.Duration // TTL deletes items this long after they stop mattering
 

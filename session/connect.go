@@ -232,15 +232,15 @@ func (s *Service) Welcome(ctx context.Context, w Welcome) error {
 	var msg Message
 	switch w.Kind {
 	case WelcomeCreated:
-		msg = SessionCreated{SessionID: w.SessionID, SourceLanguage: w.SourceLanguage, QualityTier: w.QualityTier, ConnectionID: w.ConnectionID, ExpiresAt: w.ExpiresAt, Options: w.Options}
+		msg = SessionCreated{SessionID: w.SessionID, SourceLanguage: w.SourceLanguage, QualityTier: w.QualityTier, ConnectionID: w.ConnectionID, ExpiresAt: w.ExpiresAt, Options: w.Options, Heartbeat: s.cfg.HeartbeatInterval}
 	case WelcomeRefreshed:
-		msg = RefreshComplete{SessionID: w.SessionID, Role: w.Role, TargetLanguage: w.TargetLanguage}
+		msg = RefreshComplete{SessionID: w.SessionID, Role: w.Role, TargetLanguage: w.TargetLanguage, Heartbeat: s.cfg.HeartbeatInterval}
 	case WelcomeJoined:
 		sess, err := s.store.GetSession(ctx, w.SessionID)
 		if err != nil {
 			return classify(w.SessionID, err)
 		}
-		msg = SessionJoined{SessionID: w.SessionID, TargetLanguage: w.TargetLanguage, SourceLanguage: sess.SourceLanguage, ConnectionID: w.ConnectionID, ListenerCount: sess.ListenerCount}
+		msg = SessionJoined{SessionID: w.SessionID, TargetLanguage: w.TargetLanguage, SourceLanguage: sess.SourceLanguage, ConnectionID: w.ConnectionID, ListenerCount: sess.ListenerCount, Heartbeat: s.cfg.HeartbeatInterval}
 		defer s.notifySpeaker(ctx, sess)
 	default:
 		return &Error{Code: CodeInternal, Message: "unknown welcome kind " + truncate(w.Kind, 32)}

@@ -17,6 +17,7 @@ type SessionCreated struct {
 	ConnectionID   string
 	ExpiresAt      time.Time
 	Options        StreamOptions
+	Heartbeat      time.Duration // how often the client should heartbeat
 }
 
 // SessionJoined welcomes a listener.
@@ -26,6 +27,7 @@ type SessionJoined struct {
 	SourceLanguage string
 	ConnectionID   string
 	ListenerCount  int
+	Heartbeat      time.Duration
 }
 
 // RefreshComplete welcomes a connection that replaced an older one.
@@ -33,6 +35,7 @@ type RefreshComplete struct {
 	SessionID      string
 	Role           Role
 	TargetLanguage string
+	Heartbeat      time.Duration
 }
 
 // HeartbeatAck answers a heartbeat.

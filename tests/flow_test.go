@@ -25,6 +25,7 @@ func TestSpeakerAndListenersEndToEnd(t *testing.T) {
 	assert.Equal(t, 3.0, created["maxBufferTimeout"])
 	assert.Greater(t, created["expiresAt"], float64(time.Now().UnixMilli()))
 	assert.NotZero(t, created["timestamp"])
+	assert.Equal(t, 30.0, created["heartbeatIntervalSeconds"], "clients learn the heartbeat interval")
 
 	t.Run("a listener's first message is sessionJoined and the speaker hears the count", func(t *testing.T) {
 		l := sys.dial(t, query("action", "joinSession", "sessionId", id, "targetLanguage", "es"))
@@ -33,6 +34,7 @@ func TestSpeakerAndListenersEndToEnd(t *testing.T) {
 		assert.Equal(t, "es", joined["targetLanguage"])
 		assert.Equal(t, "en", joined["sourceLanguage"])
 		assert.Equal(t, 1.0, joined["listenerCount"])
+		assert.Equal(t, 30.0, joined["heartbeatIntervalSeconds"])
 		count := spk.expect("listenerCount")
 		assert.Equal(t, 1.0, count["total"])
 		assert.Equal(t, map[string]any{"es": 1.0}, count["byLanguage"])
