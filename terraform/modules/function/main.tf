@@ -160,6 +160,16 @@ resource "aws_lambda_function" "this" {
   depends_on = [aws_cloudwatch_log_group.this, aws_iam_role_policy.this]
 }
 
+# Asynchronous invocations are the function's own welcome messages (and
+# EventBridge's sweep). A welcome is worth sending only while the client
+# still waits for it, and the next sweep supersedes a failed one: one retry
+# within a minute, never Lambda's default of two retries over six hours.
+resource "aws_lambda_function_event_invoke_config" "this" {
+  function_name                = aws_lambda_function.this.function_name
+  maximum_retry_attempts       = 1
+  maximum_event_age_in_seconds = 60
+}
+
 # Scheduled sweep: EventBridge delivers its envelope
 # ({"source":"aws.events","detail-type":"Scheduled Event",...}) to the function.
 resource "aws_cloudwatch_event_rule" "sweep" {

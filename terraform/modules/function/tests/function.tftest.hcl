@@ -109,6 +109,14 @@ run "function_is_an_arm64_custom_runtime_with_its_configuration" {
     condition     = jsondecode(aws_iam_role.this.assume_role_policy).Statement[0].Principal.Service == "lambda.amazonaws.com"
     error_message = "Only Lambda may assume the role."
   }
+
+  assert {
+    condition = (
+      aws_lambda_function_event_invoke_config.this.maximum_retry_attempts == 1 &&
+      aws_lambda_function_event_invoke_config.this.maximum_event_age_in_seconds == 60
+    )
+    error_message = "Asynchronous invocations (welcomes, sweeps) are retried once within a minute, not for hours."
+  }
 }
 
 run "role_policy_is_least_privilege" {
