@@ -64,6 +64,11 @@ func (s *Service) Sweep(ctx context.Context) (SweepReport, error) {
 			continue
 		}
 		if present {
+			// The speaker hears why too (best effort: a silent one is
+			// probably gone), then its connection is closed.
+			if err := s.messenger.Send(ctx, speaker.ID, SessionEnded{SessionID: sess.ID, Reason: reason}); err != nil && !errors.Is(err, ErrConnectionGone) {
+				rep.Failures++
+			}
 			s.closeConnection(ctx, speaker, &rep)
 		}
 		rep.Ended++

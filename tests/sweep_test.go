@@ -83,6 +83,7 @@ func TestSweepEndsSessionsWhoseSpeakerIsGoneOrExpired(t *testing.T) {
 		assert.GreaterOrEqual(t, rep.Ended, 1)
 		assert.Equal(t, "expired", l.skipUntil("sessionEnded")["reason"])
 		assert.Equal(t, websocket.StatusNormalClosure, l.expectClosed())
+		assert.Equal(t, "expired", spk.skipUntil("sessionEnded")["reason"], "the speaker is told why")
 		assert.Equal(t, websocket.StatusNormalClosure, spk.expectClosed(), "the speaker's connection is closed too")
 		assert.False(t, sys.session(t, id).Active)
 	})
