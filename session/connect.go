@@ -235,6 +235,12 @@ func (s *Service) Welcome(ctx context.Context, w Welcome) error {
 		msg = SessionCreated{SessionID: w.SessionID, SourceLanguage: w.SourceLanguage, QualityTier: w.QualityTier, ConnectionID: w.ConnectionID, ExpiresAt: w.ExpiresAt, Options: w.Options, Heartbeat: s.cfg.HeartbeatInterval}
 	case WelcomeRefreshed:
 		msg = RefreshComplete{SessionID: w.SessionID, Role: w.Role, TargetLanguage: w.TargetLanguage, Heartbeat: s.cfg.HeartbeatInterval}
+		if w.Role == RoleSpeaker {
+			// The new speaker connection starts knowing its audience.
+			if sess, err := s.store.GetSession(ctx, w.SessionID); err == nil {
+				defer s.notifySpeaker(ctx, sess)
+			}
+		}
 	case WelcomeJoined:
 		sess, err := s.store.GetSession(ctx, w.SessionID)
 		if err != nil {

@@ -116,6 +116,7 @@ func TestRefreshKeepsTheSessionAndCounts(t *testing.T) {
 	t.Run("speaker refresh takes over; the old close does not end the session", func(t *testing.T) {
 		newSpk := sys.dial(t, query("action", "refreshConnection", "role", "speaker", "sessionId", id, "token", sys.token(t, "owner")))
 		assert.Equal(t, "speaker", newSpk.expect("connectionRefreshComplete")["role"])
+		assert.Equal(t, 1.0, newSpk.expect("listenerCount")["total"], "the new connection starts knowing its audience")
 		oldSpk.close()
 		time.Sleep(300 * time.Millisecond) // let the old $disconnect run
 		v := sys.session(t, id)

@@ -43,6 +43,7 @@ func TestDynamoDBRoundTripsPerOperation(t *testing.T) {
 	refreshSpeaker := measure(func() {
 		spk2 := sys.dial(t, query("action", "refreshConnection", "role", "speaker", "sessionId", id, "token", sys.token(t, "owner")))
 		spk2.expect("connectionRefreshComplete")
+		spk2.expect("listenerCount") // the welcome's last step
 		spk = spk2
 	})
 	_ = l2
