@@ -589,27 +589,9 @@ func TestTerraformModuleFunction(t *testing.T) {
 	executionARN := "arn:aws:execute-api:" + tfRegion + ":" + tfmAccount + ":" + tfmAPIID
 	endpoint := "https://" + tfmAPIID + ".execute-api." + tfRegion + ".amazonaws.com/" + tfmStage
 	// envs/dev.tfvars' values, which checkFunction expects.
-	env := map[string]string{
-		"SESSIONS_TABLE":                         tfPrefix + "-sessions",
-		"CONNECTIONS_TABLE":                      tfPrefix + "-connections",
-		"RATE_LIMITS_TABLE":                      tfPrefix + "-rate-limits",
-		"MAX_LISTENERS_PER_SESSION":              "50",
-		"SESSION_MAX_DURATION_HOURS":             "2",
-		"CONNECTION_MAX_DURATION_HOURS":          "2",
-		"CONNECTION_REFRESH_MINUTES":             "100",
-		"CONNECTION_WARNING_MINUTES":             "105",
-		"HEARTBEAT_INTERVAL_SECONDS":             "30",
-		"HEARTBEAT_TIMEOUT_SECONDS":              "90",
-		"RATE_LIMIT_SESSIONS_PER_HOUR":           "200",
-		"RATE_LIMIT_LISTENER_JOINS_PER_MIN":      "60",
-		"RATE_LIMIT_CONNECTION_ATTEMPTS_PER_MIN": "120",
-		"RATE_LIMIT_HEARTBEATS_PER_MIN":          "4",
-		"USER_POOL_ID":                           tfRegion + "_AbCdEf123",
-		"CLIENT_ID":                              "4example5client6id7abcdefgh",
-		"LOG_LEVEL":                              "debug",
-		"WEBSOCKET_ENDPOINT":                     endpoint,
-		"METRICS_NAMESPACE":                      "SessionService",
-	}
+	env := tfDevEnvironment(endpoint)
+	env["USER_POOL_ID"] = tfRegion + "_AbCdEf123"
+	env["CLIENT_ID"] = "4example5client6id7abcdefgh"
 	envVars := map[string]config.Variable{}
 	for k, v := range env {
 		envVars[k] = config.StringVariable(v)

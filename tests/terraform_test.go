@@ -442,26 +442,7 @@ func (a *tfAWS) checkFunction(outs map[string]string) error {
 	}
 	env := out.Environment.Variables
 	endpoint := outs["connections_endpoint"]
-	// envs/dev.tfvars values, the design's defaults elsewhere.
-	want := map[string]string{
-		"SESSIONS_TABLE":                         tfPrefix + "-sessions",
-		"CONNECTIONS_TABLE":                      tfPrefix + "-connections",
-		"RATE_LIMITS_TABLE":                      tfPrefix + "-rate-limits",
-		"MAX_LISTENERS_PER_SESSION":              "50",
-		"SESSION_MAX_DURATION_HOURS":             "2",
-		"CONNECTION_MAX_DURATION_HOURS":          "2",
-		"CONNECTION_REFRESH_MINUTES":             "100",
-		"CONNECTION_WARNING_MINUTES":             "105",
-		"HEARTBEAT_INTERVAL_SECONDS":             "30",
-		"HEARTBEAT_TIMEOUT_SECONDS":              "90",
-		"RATE_LIMIT_SESSIONS_PER_HOUR":           "200",
-		"RATE_LIMIT_LISTENER_JOINS_PER_MIN":      "60",
-		"RATE_LIMIT_CONNECTION_ATTEMPTS_PER_MIN": "120",
-		"RATE_LIMIT_HEARTBEATS_PER_MIN":          "4",
-		"LOG_LEVEL":                              "debug",
-		"WEBSOCKET_ENDPOINT":                     endpoint,
-		"METRICS_NAMESPACE":                      "SessionService",
-	}
+	want := tfDevEnvironment(endpoint)
 	for k, v := range want {
 		if env[k] != v {
 			return fmt.Errorf("function env %s = %q, want %q", k, env[k], v)
@@ -678,4 +659,29 @@ func (a *tfAWS) call(method, service, path string, hdr http.Header, body []byte,
 func tfSHA256(b []byte) string {
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
+}
+
+// tfDevEnvironment is the function environment envs/dev.tfvars produces
+// (the design's defaults elsewhere), Cognito ids aside: the root creates
+// its own user pool, the function module test passes fixed ones.
+func tfDevEnvironment(endpoint string) map[string]string {
+	return map[string]string{
+		"SESSIONS_TABLE":                         tfPrefix + "-sessions",
+		"CONNECTIONS_TABLE":                      tfPrefix + "-connections",
+		"RATE_LIMITS_TABLE":                      tfPrefix + "-rate-limits",
+		"MAX_LISTENERS_PER_SESSION":              "50",
+		"SESSION_MAX_DURATION_HOURS":             "2",
+		"CONNECTION_MAX_DURATION_HOURS":          "2",
+		"CONNECTION_REFRESH_MINUTES":             "100",
+		"CONNECTION_WARNING_MINUTES":             "105",
+		"HEARTBEAT_INTERVAL_SECONDS":             "30",
+		"HEARTBEAT_TIMEOUT_SECONDS":              "90",
+		"RATE_LIMIT_SESSIONS_PER_HOUR":           "200",
+		"RATE_LIMIT_LISTENER_JOINS_PER_MIN":      "60",
+		"RATE_LIMIT_CONNECTION_ATTEMPTS_PER_MIN": "120",
+		"RATE_LIMIT_HEARTBEATS_PER_MIN":          "4",
+		"LOG_LEVEL":                              "debug",
+		"WEBSOCKET_ENDPOINT":                     endpoint,
+		"METRICS_NAMESPACE":                      "SessionService",
+	}
 }
