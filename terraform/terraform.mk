@@ -128,7 +128,7 @@ tf-test-run: tf-setup
 	@$(TERRAFORM) -chdir=$(TF_DIR) test -no-color -filter=tests/root.tftest.hcl
 	@set -e; for env in $(TF_ENVS); do \
 	  echo "== terraform test: $(TF_DIR) with envs/$$env.tfvars"; \
-	  $(TERRAFORM) -chdir=$(TF_DIR) test -no-color -filter=tests/env_$$env.tftest.hcl -var-file=../envs/$$env.tfvars; \
+	  $(TERRAFORM) -chdir=$(TF_DIR) test -no-color -filter=tests/env.tftest.hcl -var-file=../envs/$$env.tfvars; \
 	done
 
 # The root module applied, re-planned (no changes expected) and destroyed on
