@@ -113,7 +113,7 @@ func TestSweepRepairsCountsAndOrphans(t *testing.T) {
 	assert.Equal(t, 1, rep.Orphans)
 	v := sys.session(t, id)
 	assert.Equal(t, 2, v.Count)
-	assert.Equal(t, map[string]int{"es": 1, "de": 1}, nonZero(v.ByLanguage))
+	assert.Equal(t, map[string]int{"es": 1, "de": 1}, nonZeroCounts(v.ByLanguage))
 	_, err = sys.Graph.Store.GetConnection(ctx, "orphan-listener")
 	assert.ErrorIs(t, err, session.ErrNotFound)
 }
@@ -142,14 +142,4 @@ func sessionOfConnection(t *testing.T, s *system, connID string) string {
 	c, err := s.Graph.Store.GetConnection(context.Background(), connID)
 	require.NoError(t, err)
 	return c.SessionID
-}
-
-func nonZero(m map[string]int) map[string]int {
-	out := map[string]int{}
-	for k, v := range m {
-		if v != 0 {
-			out[k] = v
-		}
-	}
-	return out
 }
