@@ -52,7 +52,7 @@ func Build(cfg Config, p Parts) Graph {
 	})
 	messenger := router.NewMessenger(mgmt, p.Now)
 	svc := session.New(cfg.Session, session.Deps{
-		Store: st, Limiter: st, Messenger: messenger, Verifier: p.Verifier, Now: p.Now, Logger: p.Logger,
+		Sessions: st.Sessions, Connections: st.Connections, Scans: st, Limiter: st, Messenger: messenger, Verifier: p.Verifier, Now: p.Now, Logger: p.Logger,
 	})
 	rt := router.New(router.Options{
 		Service: svc, Messenger: messenger, Scheduler: p.Scheduler, Logger: p.Logger, Now: p.Now,

@@ -16,11 +16,6 @@ const (
 	internalBroadcast = "broadcast"
 )
 
-type welcomeEvent struct {
-	Internal string          `json:"sessionService"`
-	Welcome  session.Welcome `json:"welcome"`
-}
-
 // BroadcastEvent is what the audio pipeline sends to fan a payload out to
 // every listener of one language of a session.
 type BroadcastEvent struct {
@@ -42,14 +37,6 @@ func NewBroadcastEvent(sessionID, lang string, payload json.RawMessage) ([]byte,
 	return json.Marshal(BroadcastEvent{Internal: internalBroadcast, SessionID: sessionID, TargetLanguage: lang, Payload: payload})
 }
 
-func (r *Router) scheduleWelcome(ctx context.Context, w session.Welcome) error {
-	ev, err := json.Marshal(welcomeEvent{Internal: internalWelcome, Welcome: w})
-	if err != nil {
-		return fmt.Errorf("encode welcome: %w", err)
-	}
-	return r.scheduler.Schedule(ctx, ev)
-}
-
 func (r *Router) internal(ctx context.Context, kind string, raw json.RawMessage) (json.RawMessage, error) {
 	start := r.now()
 	switch kind {
@@ -58,8 +45,8 @@ func (r *Router) internal(ctx context.Context, kind string, raw json.RawMessage)
 		if err := json.Unmarshal(raw, &ev); err != nil {
 			return nil, fmt.Errorf("%w: malformed welcome: %w", ErrUnknownEvent, err)
 		}
-		err := r.svc.Welcome(ctx, ev.Welcome)
-		r.logOutcome(ctx, "welcome", ev.Welcome.SessionID, start, err, "kind", ev.Welcome.Kind)
+		err := r.svc.Welcome(ctx, ev.domain())
+		r.logOutcome(ctx, "welcome", ev.SessionID, start, err, "kind", ev.Kind)
 		if err != nil {
 			return nil, err
 		}

@@ -5,6 +5,8 @@ import (
 	"io"
 	"sync"
 	"time"
+
+	"github.com/livecast/sessions/session"
 )
 
 // Metric names (SPEC R18), in CloudWatch namespace Options.MetricsNamespace.
@@ -104,4 +106,26 @@ func (m *Metrics) latency(name string, d time.Duration) {
 
 func (m *Metrics) count(name string, n int, dims map[string]string) {
 	m.emit(dims, metric{name: name, unit: unitCount, value: float64(n)})
+}
+
+// observe records the metrics of one handled operation (SPEC R18): latency of
+// creations, joins and heartbeats; every error by code; rate-limit refusals.
+func (r *Router) observe(operation string, start time.Time, err error) {
+	if err != nil {
+		code := session.ErrorCode(err)
+		r.metrics.count(MetricConnectionErrors, 1, map[string]string{"ErrorCode": string(code)})
+		if code == session.CodeRateLimitExceeded {
+			r.metrics.count(MetricRateLimitExceeded, 1, nil)
+		}
+		return
+	}
+	elapsed := r.now().Sub(start)
+	switch operation {
+	case session.ActionCreate:
+		r.metrics.latency(MetricSessionCreationLatency, elapsed)
+	case session.ActionJoin:
+		r.metrics.latency(MetricListenerJoinLatency, elapsed)
+	case RouteHeartbeat:
+		r.metrics.latency(MetricHeartbeatLatency, elapsed)
+	}
 }

@@ -84,8 +84,12 @@ func (r *Router) connect(ctx context.Context, ev events.APIGatewayWebsocketProxy
 
 func (r *Router) disconnect(ctx context.Context, ev events.APIGatewayWebsocketProxyRequest) (json.RawMessage, error) {
 	start := r.now()
-	err := r.svc.Disconnect(ctx, ev.RequestContext.ConnectionID)
-	r.logOutcome(ctx, "disconnect", session.HashID(ev.RequestContext.ConnectionID), start, err)
+	// API Gateway reports how the connection ended: a close frame's code,
+	// 1006 when it vanished, 1001 for its idle timeout. That tells a
+	// deliberate goodbye from a lost connection.
+	code := int(ev.RequestContext.DisconnectStatusCode)
+	err := r.svc.Disconnect(ctx, ev.RequestContext.ConnectionID, code)
+	r.logOutcome(ctx, "disconnect", session.HashID(ev.RequestContext.ConnectionID), start, err, "closeCode", code)
 	if err != nil && StatusOf(err) >= 500 {
 		// Returning the error lets Lambda's metrics see it; API Gateway ignores
 		// $disconnect results, and the sweep repairs what this missed.
@@ -146,6 +150,8 @@ func (r *Router) dispatchMessage(ctx context.Context, route, connID, requestID, 
 		return r.svc.Control(ctx, connID, msg.Command, nil)
 	case RouteChangeLanguage:
 		return r.svc.ChangeLanguage(ctx, connID, msg.TargetLanguage)
+	case RouteEndSession:
+		return r.svc.EndByRequest(ctx, connID)
 	default:
 		return &session.Error{Code: session.CodeInvalidAction, Field: "action", Message: "Unknown action"}
 	}

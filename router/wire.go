@@ -8,10 +8,84 @@ import (
 	"github.com/livecast/sessions/session"
 )
 
-// header starts every server message (PROTOCOL.md: type and Unix-ms timestamp).
+// The wire form of every server message of PROTOCOL.md v1.1, one struct per
+// type. Every message starts with a header: its type and a Unix-ms timestamp.
 type header struct {
 	Type      string `json:"type"`
 	Timestamp int64  `json:"timestamp"`
+}
+
+type sessionCreatedMsg struct {
+	header
+	SessionID             string  `json:"sessionId"`
+	SourceLanguage        string  `json:"sourceLanguage"`
+	QualityTier           string  `json:"qualityTier"`
+	ConnectionID          string  `json:"connectionId"`
+	ExpiresAt             int64   `json:"expiresAt"`
+	PartialResultsEnabled bool    `json:"partialResultsEnabled"`
+	MinStabilityThreshold float64 `json:"minStabilityThreshold"`
+	MaxBufferTimeout      float64 `json:"maxBufferTimeout"`
+	HeartbeatInterval     float64 `json:"heartbeatIntervalSeconds"` // an addition old clients ignore
+}
+
+type sessionJoinedMsg struct {
+	header
+	SessionID         string  `json:"sessionId"`
+	TargetLanguage    string  `json:"targetLanguage"`
+	SourceLanguage    string  `json:"sourceLanguage"`
+	ConnectionID      string  `json:"connectionId"`
+	ListenerCount     int     `json:"listenerCount"`
+	ResumeToken       string  `json:"resumeToken"`
+	HeartbeatInterval float64 `json:"heartbeatIntervalSeconds"`
+}
+
+type refreshCompleteMsg struct {
+	header
+	SessionID         string  `json:"sessionId"`
+	Role              string  `json:"role"`
+	TargetLanguage    string  `json:"targetLanguage,omitempty"`
+	ResumeToken       string  `json:"resumeToken,omitempty"`
+	HeartbeatInterval float64 `json:"heartbeatIntervalSeconds"`
+}
+
+type connectionWarningMsg struct {
+	header
+	RemainingMinutes int    `json:"remainingMinutes"`
+	Message          string `json:"message"`
+}
+
+type refreshRequiredMsg struct {
+	header
+	SessionID      string `json:"sessionId"`
+	Role           string `json:"role"`
+	TargetLanguage string `json:"targetLanguage,omitempty"`
+	Message        string `json:"message"`
+}
+
+type sessionEndedMsg struct {
+	header
+	SessionID string `json:"sessionId"`
+	Reason    string `json:"reason"`
+}
+
+type speakerDisconnectedMsg struct {
+	header
+	SessionID         string `json:"sessionId"`
+	ReconnectDeadline int64  `json:"reconnectDeadline"`
+}
+
+// sessionOnlyMsg is every message whose only field is the session:
+// speakerReconnected, sessionPaused, sessionResumed.
+type sessionOnlyMsg struct {
+	header
+	SessionID string `json:"sessionId"`
+}
+
+type listenerCountMsg struct {
+	header
+	SessionID  string         `json:"sessionId"`
+	Total      int            `json:"total"`
+	ByLanguage map[string]int `json:"byLanguage"`
 }
 
 type broadcastStateFields struct {
@@ -20,104 +94,74 @@ type broadcastStateFields struct {
 	Volume float64 `json:"volume"`
 }
 
+type sessionStatusMsg struct {
+	header
+	SessionID        string               `json:"sessionId"`
+	IsActive         bool                 `json:"isActive"`
+	ListenerCount    int                  `json:"listenerCount"`
+	ByLanguage       map[string]int       `json:"byLanguage"`
+	ExpiresAt        int64                `json:"expiresAt"`
+	BroadcastState   broadcastStateFields `json:"broadcastState"`
+	SpeakerConnected bool                 `json:"speakerConnected"`
+}
+
+type broadcastStateMsg struct {
+	header
+	SessionID string `json:"sessionId"`
+	broadcastStateFields
+}
+
+type languageChangedMsg struct {
+	header
+	SessionID      string `json:"sessionId"`
+	TargetLanguage string `json:"targetLanguage"`
+}
+
 // Encode renders a domain message in its wire form.
 func Encode(m session.Message, now time.Time) ([]byte, error) {
 	h := func(t string) header { return header{Type: t, Timestamp: now.UnixMilli()} }
 	var v any
 	switch m := m.(type) {
 	case session.SessionCreated:
-		v = struct {
-			header
-			SessionID             string  `json:"sessionId"`
-			SourceLanguage        string  `json:"sourceLanguage"`
-			QualityTier           string  `json:"qualityTier"`
-			ConnectionID          string  `json:"connectionId"`
-			ExpiresAt             int64   `json:"expiresAt"`
-			PartialResultsEnabled bool    `json:"partialResultsEnabled"`
-			MinStabilityThreshold float64 `json:"minStabilityThreshold"`
-			MaxBufferTimeout      float64 `json:"maxBufferTimeout"`
-			HeartbeatInterval     float64 `json:"heartbeatIntervalSeconds"`
-		}{h("sessionCreated"), m.SessionID, m.SourceLanguage, m.QualityTier, m.ConnectionID, m.ExpiresAt.UnixMilli(),
-			m.Options.PartialResults, m.Options.MinStability, m.Options.MaxBufferTimeout, m.Heartbeat.Seconds()}
+		v = sessionCreatedMsg{header: h("sessionCreated"), SessionID: m.SessionID, SourceLanguage: m.SourceLanguage, QualityTier: m.QualityTier,
+			ConnectionID: m.ConnectionID, ExpiresAt: m.ExpiresAt.UnixMilli(), PartialResultsEnabled: m.Options.PartialResults,
+			MinStabilityThreshold: m.Options.MinStability, MaxBufferTimeout: m.Options.MaxBufferTimeout, HeartbeatInterval: m.Heartbeat.Seconds()}
 	case session.SessionJoined:
-		v = struct {
-			header
-			SessionID      string  `json:"sessionId"`
-			TargetLanguage string  `json:"targetLanguage"`
-			SourceLanguage string  `json:"sourceLanguage"`
-			ConnectionID   string  `json:"connectionId"`
-			ListenerCount  int     `json:"listenerCount"`
-			Heartbeat      float64 `json:"heartbeatIntervalSeconds"`
-		}{h("sessionJoined"), m.SessionID, m.TargetLanguage, m.SourceLanguage, m.ConnectionID, m.ListenerCount, m.Heartbeat.Seconds()}
+		v = sessionJoinedMsg{header: h("sessionJoined"), SessionID: m.SessionID, TargetLanguage: m.TargetLanguage, SourceLanguage: m.SourceLanguage,
+			ConnectionID: m.ConnectionID, ListenerCount: m.ListenerCount, ResumeToken: m.ResumeToken, HeartbeatInterval: m.Heartbeat.Seconds()}
 	case session.RefreshComplete:
-		v = struct {
-			header
-			SessionID      string  `json:"sessionId"`
-			Role           string  `json:"role"`
-			TargetLanguage string  `json:"targetLanguage,omitempty"`
-			Heartbeat      float64 `json:"heartbeatIntervalSeconds"`
-		}{h("connectionRefreshComplete"), m.SessionID, string(m.Role), m.TargetLanguage, m.Heartbeat.Seconds()}
+		v = refreshCompleteMsg{header: h("connectionRefreshComplete"), SessionID: m.SessionID, Role: string(m.Role), TargetLanguage: m.TargetLanguage,
+			ResumeToken: m.ResumeToken, HeartbeatInterval: m.Heartbeat.Seconds()}
 	case session.HeartbeatAck:
 		v = h("heartbeatAck")
 	case session.ConnectionWarning:
-		v = struct {
-			header
-			RemainingMinutes int    `json:"remainingMinutes"`
-			Message          string `json:"message"`
-		}{h("connectionWarning"), m.RemainingMinutes, fmt.Sprintf("Connection will close in %d minutes; refresh it to keep the session", m.RemainingMinutes)}
+		v = connectionWarningMsg{header: h("connectionWarning"), RemainingMinutes: m.RemainingMinutes,
+			Message: fmt.Sprintf("Connection will close in %d minutes; refresh it to keep the session", m.RemainingMinutes)}
 	case session.RefreshRequired:
-		v = struct {
-			header
-			SessionID      string `json:"sessionId"`
-			Role           string `json:"role"`
-			TargetLanguage string `json:"targetLanguage,omitempty"`
-			Message        string `json:"message"`
-		}{h("connectionRefreshRequired"), m.SessionID, string(m.Role), m.TargetLanguage, "Open a new connection with action=refreshConnection, then close this one"}
+		v = refreshRequiredMsg{header: h("connectionRefreshRequired"), SessionID: m.SessionID, Role: string(m.Role), TargetLanguage: m.TargetLanguage,
+			Message: "Open a new connection with action=refreshConnection, then close this one"}
 	case session.SessionEnded:
-		v = struct {
-			header
-			SessionID string `json:"sessionId"`
-			Reason    string `json:"reason"`
-		}{h("sessionEnded"), m.SessionID, m.Reason}
+		v = sessionEndedMsg{header: h("sessionEnded"), SessionID: m.SessionID, Reason: m.Reason}
+	case session.SpeakerDisconnected:
+		v = speakerDisconnectedMsg{header: h("speakerDisconnected"), SessionID: m.SessionID, ReconnectDeadline: m.ReconnectDeadline.UnixMilli()}
+	case session.SpeakerReconnected:
+		v = sessionOnlyMsg{header: h("speakerReconnected"), SessionID: m.SessionID}
 	case session.ListenerCount:
-		v = struct {
-			header
-			SessionID  string         `json:"sessionId"`
-			Total      int            `json:"total"`
-			ByLanguage map[string]int `json:"byLanguage"`
-		}{h("listenerCount"), m.SessionID, m.Total, nonNil(m.ByLanguage)}
+		v = listenerCountMsg{header: h("listenerCount"), SessionID: m.SessionID, Total: m.Total, ByLanguage: nonNil(m.ByLanguage)}
 	case session.Status:
-		v = struct {
-			header
-			SessionID      string               `json:"sessionId"`
-			IsActive       bool                 `json:"isActive"`
-			ListenerCount  int                  `json:"listenerCount"`
-			ByLanguage     map[string]int       `json:"byLanguage"`
-			ExpiresAt      int64                `json:"expiresAt"`
-			BroadcastState broadcastStateFields `json:"broadcastState"`
-		}{h("sessionStatus"), m.SessionID, m.Active, m.ListenerCount, nonNil(m.ByLanguage), m.ExpiresAt.UnixMilli(),
-			broadcastStateFields(m.Broadcast)}
+		v = sessionStatusMsg{header: h("sessionStatus"), SessionID: m.SessionID, IsActive: m.Active, ListenerCount: m.ListenerCount,
+			ByLanguage: nonNil(m.ByLanguage), ExpiresAt: m.ExpiresAt.UnixMilli(), BroadcastState: broadcastStateFields(m.Broadcast),
+			SpeakerConnected: m.SpeakerConnected}
 	case session.BroadcastChanged:
-		v = struct {
-			header
-			SessionID string `json:"sessionId"`
-			broadcastStateFields
-		}{h("broadcastState"), m.SessionID, broadcastStateFields(m.State)}
+		v = broadcastStateMsg{header: h("broadcastState"), SessionID: m.SessionID, broadcastStateFields: broadcastStateFields(m.State)}
 	case session.PausedChanged:
-		t := "sessionResumed"
+		typ := "sessionResumed"
 		if m.Paused {
-			t = "sessionPaused"
+			typ = "sessionPaused"
 		}
-		v = struct {
-			header
-			SessionID string `json:"sessionId"`
-		}{h(t), m.SessionID}
+		v = sessionOnlyMsg{header: h(typ), SessionID: m.SessionID}
 	case session.LanguageChanged:
-		v = struct {
-			header
-			SessionID      string `json:"sessionId"`
-			TargetLanguage string `json:"targetLanguage"`
-		}{h("languageChanged"), m.SessionID, m.TargetLanguage}
+		v = languageChangedMsg{header: h("languageChanged"), SessionID: m.SessionID, TargetLanguage: m.TargetLanguage}
 	case session.Payload:
 		return m.Data, nil
 	default:

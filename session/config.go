@@ -13,6 +13,7 @@ type Config struct {
 	HeartbeatInterval      time.Duration // how often clients should heartbeat: sent in every welcome
 	HeartbeatTimeout       time.Duration // silence after which the sweep closes a connection
 	RetentionBuffer        time.Duration // TTL deletes items this long after they stop mattering
+	ReconnectWindow        time.Duration // a lost speaker's session, or a lost listener's seat, waits this long
 
 	SessionsPerHour          int // per speaker user
 	ListenerJoinsPerMinute   int // per source IP
@@ -34,6 +35,7 @@ func DefaultConfig() Config {
 		HeartbeatInterval:        30 * time.Second,
 		HeartbeatTimeout:         90 * time.Second,
 		RetentionBuffer:          time.Hour,
+		ReconnectWindow:          120 * time.Second,
 		SessionsPerHour:          50,
 		ListenerJoinsPerMinute:   10,
 		ConnectionAttemptsPerMin: 20,
@@ -64,6 +66,7 @@ func (c Config) withDefaults() Config {
 	setDur(&c.HeartbeatInterval, d.HeartbeatInterval)
 	setDur(&c.HeartbeatTimeout, d.HeartbeatTimeout)
 	setDur(&c.RetentionBuffer, d.RetentionBuffer)
+	setDur(&c.ReconnectWindow, d.ReconnectWindow)
 	setInt(&c.SessionsPerHour, d.SessionsPerHour)
 	setInt(&c.ListenerJoinsPerMinute, d.ListenerJoinsPerMinute)
 	setInt(&c.ConnectionAttemptsPerMin, d.ConnectionAttemptsPerMin)

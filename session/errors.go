@@ -57,7 +57,16 @@ func ErrorCode(err error) Code {
 // Storage outcomes. Store implementations return these (wrapped) so the
 // domain can tell a business refusal from a failure without knowing DynamoDB.
 var (
-	ErrNotFound            = errors.New("session: not found")
+	ErrNotFound = errors.New("session: not found")
+	// ErrNotCounted is a release of a listener the counts do not hold (the
+	// session ended and reset them, or the count is already zero).
+	ErrNotCounted = errors.New("session: listener not counted")
+	// ErrCountsChanged is a reconciliation that lost a race with a count
+	// change: the counts are being maintained; look again later.
+	ErrCountsChanged = errors.New("session: counts changed since read")
+	// ErrResumeRefused is a resume token that matches no seat: forged,
+	// expired, already used, or for another session or language.
+	ErrResumeRefused       = errors.New("session: resume token refused")
 	ErrSessionFull         = errors.New("session: capacity reached")
 	ErrDuplicateConnection = errors.New("session: connection already registered")
 	ErrSessionIDTaken      = errors.New("session: session id taken")
@@ -110,6 +119,8 @@ func classify(sessionID string, err error) error {
 		return notFound(sessionID, err)
 	case errors.Is(err, ErrSessionFull):
 		return &Error{Code: CodeSessionFull, Message: "Session is at capacity", SessionID: sessionID, Err: err}
+	case errors.Is(err, ErrResumeRefused):
+		return &Error{Code: CodeInvalidParameters, Field: "resumeToken", Message: "resumeToken is not valid for this session (expired, already used, or another seat's)", SessionID: sessionID, Err: err}
 	case errors.Is(err, ErrNotSpeaker):
 		return &Error{Code: CodeForbidden, Message: "Not the speaker of this session", SessionID: sessionID, Err: err}
 	case errors.Is(err, ErrUnavailable):

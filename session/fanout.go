@@ -67,20 +67,21 @@ func (s *Service) Broadcast(ctx context.Context, sessionID, lang string, payload
 	if err := s.checkTargetLanguage(lang); err != nil {
 		return FanoutResult{}, err
 	}
-	listeners, err := s.store.Listeners(ctx, sessionID, lang)
+	listeners, err := s.conns.Listeners(ctx, sessionID, lang)
 	if err != nil {
 		return FanoutResult{}, classify(sessionID, err)
 	}
-	res := s.fanOut(ctx, listeners, payload, false)
+	res := s.fanOut(ctx, connected(listeners), payload, false)
 	s.dropGone(ctx, res.Gone)
 	return res, nil
 }
 
 // dropGone cleans up connections that @connections reported gone, exactly as
-// if their $disconnect had arrived.
+// if their $disconnect had arrived for a lost connection (a listener may
+// still come back for its seat).
 func (s *Service) dropGone(ctx context.Context, gone []Connection) {
 	for _, c := range gone {
-		if err := s.Disconnect(ctx, c.ID); err != nil {
+		if err := s.Disconnect(ctx, c.ID, 0); err != nil {
 			s.log.WarnContext(ctx, "dropping gone connection failed", "operation", "fanOut", "correlationId", c.SessionID, "error", err.Error())
 		}
 	}

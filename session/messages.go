@@ -5,9 +5,9 @@ import (
 	"time"
 )
 
-// Message is anything the service sends to a connection. The router turns
-// each into its wire form; the domain only says what happened.
-type Message interface{ messageName() string }
+// Message is anything the service sends to a connection. The router alone
+// gives each its wire form; the domain only says what happened.
+type Message interface{ message() }
 
 // SessionCreated welcomes a speaker.
 type SessionCreated struct {
@@ -27,6 +27,7 @@ type SessionJoined struct {
 	SourceLanguage string
 	ConnectionID   string
 	ListenerCount  int
+	ResumeToken    string // takes the seat back after a lost connection
 	Heartbeat      time.Duration
 }
 
@@ -34,7 +35,8 @@ type SessionJoined struct {
 type RefreshComplete struct {
 	SessionID      string
 	Role           Role
-	TargetLanguage string
+	TargetLanguage string // listeners
+	ResumeToken    string // listeners: a fresh one, the old one is spent
 	Heartbeat      time.Duration
 }
 
@@ -59,10 +61,21 @@ type SessionEnded struct {
 
 // Reasons a session ends.
 const (
-	ReasonSpeakerDisconnected = "speakerDisconnected"
+	ReasonSpeakerDisconnected = "speakerDisconnected" // a 1000 close, or no return within the window
+	ReasonSpeakerEnded        = "speakerEnded"        // the endSession action
 	ReasonExpired             = "expired"
 	ReasonTimeout             = "timeout"
 )
+
+// SpeakerDisconnected tells listeners the speaker's connection was lost and
+// how long the session waits for it.
+type SpeakerDisconnected struct {
+	SessionID         string
+	ReconnectDeadline time.Time
+}
+
+// SpeakerReconnected tells listeners the speaker is back.
+type SpeakerReconnected struct{ SessionID string }
 
 // ListenerCount tells the speaker its audience.
 type ListenerCount struct {
@@ -73,12 +86,13 @@ type ListenerCount struct {
 
 // Status answers getSessionStatus.
 type Status struct {
-	SessionID     string
-	Active        bool
-	ListenerCount int
-	ByLanguage    map[string]int
-	ExpiresAt     time.Time
-	Broadcast     BroadcastState
+	SessionID        string
+	Active           bool
+	ListenerCount    int
+	ByLanguage       map[string]int
+	ExpiresAt        time.Time
+	Broadcast        BroadcastState
+	SpeakerConnected bool
 }
 
 // BroadcastChanged mirrors the speaker's controls to everyone.
@@ -88,7 +102,7 @@ type BroadcastChanged struct {
 }
 
 // PausedChanged is what the original listener clients wait for when the
-// speaker pauses (Paused) or resumes (!Paused).
+// broadcast pauses (Paused) or resumes (!Paused).
 type PausedChanged struct {
 	SessionID string
 	Paused    bool
@@ -103,16 +117,18 @@ type LanguageChanged struct {
 // Payload is an opaque message from the audio pipeline, sent verbatim.
 type Payload struct{ Data json.RawMessage }
 
-func (SessionCreated) messageName() string    { return "sessionCreated" }
-func (SessionJoined) messageName() string     { return "sessionJoined" }
-func (RefreshComplete) messageName() string   { return "connectionRefreshComplete" }
-func (HeartbeatAck) messageName() string      { return "heartbeatAck" }
-func (ConnectionWarning) messageName() string { return "connectionWarning" }
-func (RefreshRequired) messageName() string   { return "connectionRefreshRequired" }
-func (SessionEnded) messageName() string      { return "sessionEnded" }
-func (ListenerCount) messageName() string     { return "listenerCount" }
-func (Status) messageName() string            { return "sessionStatus" }
-func (BroadcastChanged) messageName() string  { return "broadcastState" }
-func (PausedChanged) messageName() string     { return "sessionPaused" }
-func (LanguageChanged) messageName() string   { return "languageChanged" }
-func (Payload) messageName() string           { return "payload" }
+func (SessionCreated) message()      {}
+func (SessionJoined) message()       {}
+func (RefreshComplete) message()     {}
+func (HeartbeatAck) message()        {}
+func (ConnectionWarning) message()   {}
+func (RefreshRequired) message()     {}
+func (SessionEnded) message()        {}
+func (SpeakerDisconnected) message() {}
+func (SpeakerReconnected) message()  {}
+func (ListenerCount) message()       {}
+func (Status) message()              {}
+func (BroadcastChanged) message()    {}
+func (PausedChanged) message()       {}
+func (LanguageChanged) message()     {}
+func (Payload) message()             {}

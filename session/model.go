@@ -27,17 +27,38 @@ type Session struct {
 	ByLanguage          map[string]int // listeners per target language
 	Version             int64          // changes with every count change; guards reconciliation
 	Broadcast           BroadcastState
+	// ReconnectDeadline is set while the speaker's connection is lost: the
+	// session waits for it until then (PROTOCOL.md v1.1). Zero when connected.
+	ReconnectDeadline time.Time
+	// GapPaused is the pause a lost speaker connection put on the broadcast;
+	// it is lifted when the speaker returns, unlike the speaker's own pause.
+	GapPaused bool
+	// PendingClose lists the listener connections an ending still has to
+	// notify and close; the sweep finishes the job if that invocation died.
+	PendingClose []string
 }
 
 // Live reports whether listeners may join at now.
 func (s Session) Live(now time.Time) bool { return s.Active && now.Before(s.ExpiresAt) }
 
+// SpeakerConnected reports whether the speaker's connection is up (not
+// within a reconnect window).
+func (s Session) SpeakerConnected() bool { return s.ReconnectDeadline.IsZero() }
+
+// EffectiveBroadcast is what listeners should mirror: the speaker's controls,
+// paused also while the speaker is away.
+func (s Session) EffectiveBroadcast() BroadcastState {
+	b := s.Broadcast
+	b.Paused = b.Paused || s.GapPaused
+	return b
+}
+
 // StreamOptions are the transcription settings the original clients send with
 // createSession; stored and echoed, not interpreted here.
 type StreamOptions struct {
-	PartialResults   bool    `json:"partialResults"`
-	MinStability     float64 `json:"minStability"`     // 0.70..0.95
-	MaxBufferTimeout float64 `json:"maxBufferTimeout"` // seconds, 2..10
+	PartialResults   bool
+	MinStability     float64 // 0.70..0.95
+	MaxBufferTimeout float64 // seconds, 2..10
 }
 
 // BroadcastState is what the speaker controls and every listener mirrors.
@@ -56,4 +77,16 @@ type Connection struct {
 	UserID         string // speakers only
 	ConnectedAt    time.Time
 	LastSeenAt     time.Time
+	// SourceIPHash matches an original client's token-less refresh to the
+	// connection it replaces (same session, language and address).
+	SourceIPHash string
+	// ResumeHash is the SHA-256 of the secret half of the listener's current
+	// resume token; the token itself is never stored.
+	ResumeHash string
+	// HeldUntil is set when a listener's connection was lost: its seat is
+	// kept for it until then.
+	HeldUntil time.Time
 }
+
+// Held reports whether the connection is a lost listener's kept seat.
+func (c Connection) Held() bool { return !c.HeldUntil.IsZero() }

@@ -30,6 +30,7 @@ type connectParams struct {
 	targetLanguage string
 	role           Role
 	options        StreamOptions
+	resumeToken    string // listener refresh (v1.1), optional
 }
 
 // query gives single, well-formed values out of a multi-valued query.
@@ -170,7 +171,10 @@ func (s *Service) parseRefresh(q query, p *connectParams) *Error {
 	case RoleSpeaker:
 		p.token, err = q.get("token")
 	case RoleListener:
-		p.targetLanguage, err = s.targetLanguageParam(q, p.sessionID)
+		if p.targetLanguage, err = s.targetLanguageParam(q, p.sessionID); err != nil {
+			return err
+		}
+		p.resumeToken, err = q.get("resumeToken")
 	default:
 		err = invalidParam("role", "role must be speaker or listener")
 	}

@@ -7,61 +7,103 @@ import (
 	"github.com/livecast/sessions/auth"
 )
 
-// Store is the state the domain needs. Every method is one conditional write,
-// transaction or read: no method reads then writes, so concurrency cannot
-// break capacity or counts.
-type Store interface {
-	// CreateSession stores a new session and its speaker's connection at once.
+// The ports below are what the domain needs from the world. Every storage
+// method is one conditional write, transaction or read: none reads then
+// writes, so concurrency cannot break capacity or counts.
+
+// Sessions stores sessions. The session item is a hot key during a join
+// storm: admission and release are single-item conditional writes (DynamoDB
+// serialises those), never transactions on it (those conflict).
+type Sessions interface {
+	// Create stores a new session and its speaker's connection at once.
 	// ErrSessionIDTaken when the id belongs to a live session,
 	// ErrDuplicateConnection when the connection is already registered.
-	CreateSession(ctx context.Context, s Session, speaker Connection) error
-	// AdmitListener registers a listener and counts it, provided the session
-	// is live at now and, when capacity > 0, has fewer listeners than capacity.
-	// ErrNotFound, ErrSessionFull, ErrDuplicateConnection.
-	AdmitListener(ctx context.Context, c Connection, capacity int, now time.Time) error
-	// TakeOverSpeaker makes c the speaker connection of its session if userID
-	// owns the live session, extending its expiry to expiresAt.
+	Create(ctx context.Context, s Session, speaker Connection) error
+	// Get reads a session (strongly consistent). ErrNotFound.
+	Get(ctx context.Context, id string) (Session, error)
+	// Admit counts one listener of lang into a session live at now that has
+	// fewer than capacity listeners, and returns the session after the
+	// change. ErrNotFound when the session is not live, ErrSessionFull.
+	Admit(ctx context.Context, sessionID, lang string, capacity int, now time.Time) (Session, error)
+	// Unadmit takes back a count Admit just made for a listener whose record
+	// could not be written (a replayed $connect): the counts and their
+	// version return to where they were, so a replay changes nothing.
+	Unadmit(ctx context.Context, sessionID, lang string) error
+	// Release uncounts one listener of lang and returns the session after
+	// the change. ErrNotCounted when no such listener is counted (the
+	// session ended and its counts were reset).
+	Release(ctx context.Context, sessionID, lang string) (Session, error)
+	// TakeOverSpeaker makes c the speaker connection of its session if c's
+	// user owns the live session, extends it to expiresAt, clears a reconnect
+	// window and its pause, and returns the session as it was before.
 	// ErrNotFound, ErrNotSpeaker, ErrDuplicateConnection.
-	TakeOverSpeaker(ctx context.Context, c Connection, expiresAt, now time.Time) error
-	GetSession(ctx context.Context, id string) (Session, error)
-	GetConnection(ctx context.Context, id string) (Connection, error)
-	// RemoveConnection deletes a connection record and returns what it was;
-	// ErrNotFound when it was already gone (a repeated $disconnect).
-	RemoveConnection(ctx context.Context, id string) (Connection, error)
-	// ReleaseListener uncounts one listener of lang, never below zero, and
-	// returns the session after the change.
-	ReleaseListener(ctx context.Context, sessionID, lang string) (Session, error)
-	// EndSession deactivates the session if speakerConnectionID is still its
-	// speaker; ErrNotSpeaker when another connection took over (refresh),
-	// ErrNotFound when it is already inactive or missing.
-	EndSession(ctx context.Context, sessionID, speakerConnectionID, reason string, now time.Time) (Session, error)
-	// Listeners lists the listener connections of a session, of one language
-	// when lang is not empty (one Query on the sessionId-targetLanguage index).
-	Listeners(ctx context.Context, sessionID, lang string) ([]Connection, error)
-	// DeleteConnections removes connection records in batches.
-	DeleteConnections(ctx context.Context, ids []string) error
-	// Touch records a heartbeat at now and returns the connection as it was
-	// before. A *RateLimitedError when the connection already sent limit
-	// heartbeats in the current minute; ErrNotFound for unknown connections;
-	// ErrReplayed, changing nothing, when requestID was the last one recorded.
-	Touch(ctx context.Context, connectionID, requestID string, now time.Time, limit int) (Connection, error)
-	// SetBroadcast applies change to the session if speakerConnectionID is its
-	// speaker and returns the session before the change. ErrNotSpeaker, ErrNotFound.
+	TakeOverSpeaker(ctx context.Context, c Connection, expiresAt, now time.Time) (Session, error)
+	// SpeakerLost opens the reconnect window of a session whose speaker
+	// connection speakerConnectionID was lost, pausing the broadcast, and
+	// returns the session as it was before. ErrNotSpeaker when another
+	// connection is the speaker now, ErrNotFound when it is over.
+	SpeakerLost(ctx context.Context, sessionID, speakerConnectionID string, deadline time.Time) (Session, error)
+	// End deactivates the session if speakerConnectionID is still its
+	// speaker, resets its counts and records pendingClose, the listeners
+	// still to notify. It returns the session as it was. ErrNotSpeaker when
+	// another connection took over, ErrNotFound when it is already over.
+	End(ctx context.Context, sessionID, speakerConnectionID, reason string, pendingClose []string, now time.Time) (Session, error)
+	// FinishEnd records that every listener of an ended session was told.
+	FinishEnd(ctx context.Context, sessionID string) error
+	// SetBroadcast applies change if speakerConnectionID is the speaker and
+	// returns the session before the change. ErrNotSpeaker, ErrNotFound.
 	SetBroadcast(ctx context.Context, sessionID, speakerConnectionID string, change BroadcastChange) (Session, error)
+}
+
+// Connections stores one record per open (or held) connection.
+type Connections interface {
+	// Register writes a new record. ErrDuplicateConnection when it exists.
+	Register(ctx context.Context, c Connection) error
+	// Get reads one record. ErrNotFound.
+	Get(ctx context.Context, id string) (Connection, error)
+	// Remove deletes a record that is not held and returns what it was;
+	// ErrNotFound when it was already gone (a repeated $disconnect) or held.
+	Remove(ctx context.Context, id string) (Connection, error)
+	// Hold keeps a lost listener's record (and so its seat) until until and
+	// returns it. ErrNotFound when it is gone or already held.
+	Hold(ctx context.Context, id string, until time.Time) (Connection, error)
+	// ReleaseHeld deletes a held record whose hold ended before now and
+	// returns it. ErrNotFound when it was reclaimed or is still held.
+	ReleaseHeld(ctx context.Context, id string, now time.Time) (Connection, error)
+	// Reclaim replaces old (which must still carry old.ResumeHash and, if
+	// held, be held past now) with c in one transaction: the seat changes
+	// hands, its count does not. ErrResumeRefused, ErrDuplicateConnection.
+	Reclaim(ctx context.Context, old Connection, c Connection, now time.Time) error
+	// Replace swaps old for c in one transaction, as Reclaim, for an
+	// original client's token-less refresh. ErrNotFound when old is gone.
+	Replace(ctx context.Context, old Connection, c Connection) error
+	// Listeners lists the listener records of a session, of one language
+	// when lang is not empty.
+	Listeners(ctx context.Context, sessionID, lang string) ([]Connection, error)
+	// DeleteMany removes records in batches.
+	DeleteMany(ctx context.Context, ids []string) error
+	// Touch records a heartbeat at now and returns the record as it was
+	// before. *RateLimitedError when the connection already sent limit
+	// heartbeats this minute; ErrNotFound for unknown connections;
+	// ErrReplayed, changing nothing, when requestID was the last one.
+	Touch(ctx context.Context, connectionID, requestID string, now time.Time, limit int) (Connection, error)
 	// SwitchLanguage moves listener c (as read) to lang: its record and its
 	// session's per-language counts change in one transaction. ErrReplayed
-	// when the record already says lang (a retry whose first attempt landed,
-	// or a concurrent duplicate); ErrNotFound when the connection is gone or
-	// the session is over.
+	// when the record already says lang; ErrNotFound when the connection is
+	// gone or the session is over.
 	SwitchLanguage(ctx context.Context, c Connection, lang string) error
+}
 
-	// LiveSessions lists the active sessions (expired ones included until
-	// ended); its cost follows live sessions, never ended ones.
+// SweepScans are the whole-table reads and the guarded repair the sweep uses.
+type SweepScans interface {
+	// LiveSessions lists the active sessions and the ended ones whose
+	// listeners are still to be closed; its cost follows those, never the
+	// ended ones awaiting TTL.
 	LiveSessions(ctx context.Context) ([]Session, error)
 	// AllConnections lists every connection record.
 	AllConnections(ctx context.Context) ([]Connection, error)
 	// SetCounts overwrites the counts of sess unless they changed since it
-	// was read (sess.Version); ErrNotFound when they did.
+	// was read (sess.Version): ErrCountsChanged when they did.
 	SetCounts(ctx context.Context, sess Session, total int, byLanguage map[string]int) error
 }
 

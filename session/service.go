@@ -12,7 +12,9 @@ import (
 // Lambda process serves several invocations at once.
 type Service struct {
 	cfg         Config
-	store       Store
+	sessions    Sessions
+	conns       Connections
+	scans       SweepScans
 	limiter     Limiter
 	messenger   Messenger
 	verifier    TokenVerifier
@@ -26,12 +28,14 @@ type Service struct {
 
 // Deps are the service's collaborators.
 type Deps struct {
-	Store     Store
-	Limiter   Limiter
-	Messenger Messenger
-	Verifier  TokenVerifier
-	Now       func() time.Time // nil: time.Now
-	Logger    *slog.Logger     // nil: discard
+	Sessions    Sessions
+	Connections Connections
+	Scans       SweepScans
+	Limiter     Limiter
+	Messenger   Messenger
+	Verifier    TokenVerifier
+	Now         func() time.Time // nil: time.Now
+	Logger      *slog.Logger     // nil: discard
 }
 
 // New builds a Service; cfg's zero fields take DefaultConfig's values.
@@ -44,7 +48,9 @@ func New(cfg Config, d Deps) *Service {
 	}
 	return &Service{
 		cfg:         cfg.withDefaults(),
-		store:       d.Store,
+		sessions:    d.Sessions,
+		conns:       d.Connections,
+		scans:       d.Scans,
 		limiter:     d.Limiter,
 		messenger:   d.Messenger,
 		verifier:    d.Verifier,

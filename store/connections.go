@@ -11,8 +11,25 @@ import (
 	"github.com/livecast/sessions/session"
 )
 
-// GetConnection reads one connection record.
-func (s *Store) GetConnection(ctx context.Context, id string) (session.Connection, error) {
+// Connections is the Connections table: the session.Connections port.
+type Connections struct{ *tables }
+
+// Register writes a new connection record.
+func (s *Connections) Register(ctx context.Context, c session.Connection) error {
+	err := s.retryConflicts(ctx, func() error {
+		return s.connections.Put(s.cfg.newConnectionItem(c)).If("attribute_not_exists($)", attrConnectionID).Run(ctx)
+	})
+	if dynamo.IsCondCheckFailed(err) {
+		return fmt.Errorf("register connection: %w", session.ErrDuplicateConnection)
+	}
+	if err != nil {
+		return failure("register connection", err)
+	}
+	return nil
+}
+
+// Get reads one connection record.
+func (s *Connections) Get(ctx context.Context, id string) (session.Connection, error) {
 	var it connectionItem
 	err := s.connections.Get(attrConnectionID, id).Consistent(true).One(ctx, &it)
 	if errors.Is(err, dynamo.ErrNotFound) {
@@ -24,13 +41,15 @@ func (s *Store) GetConnection(ctx context.Context, id string) (session.Connectio
 	return it.domain(), nil
 }
 
-// RemoveConnection deletes a record and returns it, in one write; a second
-// call for the same id finds nothing, which is what makes $disconnect
-// idempotent.
-func (s *Store) RemoveConnection(ctx context.Context, id string) (session.Connection, error) {
+// Remove deletes a record that is not a held seat and returns it, in one
+// write; a second call for the same id finds nothing, which is what makes
+// $disconnect idempotent.
+func (s *Connections) Remove(ctx context.Context, id string) (session.Connection, error) {
 	var it connectionItem
-	err := s.connections.Delete(attrConnectionID, id).OldValue(ctx, &it)
-	if errors.Is(err, dynamo.ErrNotFound) {
+	err := s.retryConflicts(ctx, func() error {
+		return s.connections.Delete(attrConnectionID, id).If("attribute_not_exists($)", attrHeldUntil).OldValue(ctx, &it)
+	})
+	if errors.Is(err, dynamo.ErrNotFound) || dynamo.IsCondCheckFailed(err) {
 		return session.Connection{}, fmt.Errorf("remove connection: %w", session.ErrNotFound)
 	}
 	if err != nil {
@@ -39,11 +58,92 @@ func (s *Store) RemoveConnection(ctx context.Context, id string) (session.Connec
 	return it.domain(), nil
 }
 
+// Hold marks a lost connection's record as a seat kept until until.
+func (s *Connections) Hold(ctx context.Context, id string, until time.Time) (session.Connection, error) {
+	var it connectionItem
+	err := s.retryConflicts(ctx, func() error {
+		return s.connections.Update(attrConnectionID, id).
+			Set(attrHeldUntil, ms(until)).
+			If("attribute_exists($) AND attribute_not_exists($)", attrConnectionID, attrHeldUntil).
+			Value(ctx, &it)
+	})
+	if dynamo.IsCondCheckFailed(err) {
+		return session.Connection{}, fmt.Errorf("hold connection: %w", session.ErrNotFound)
+	}
+	if err != nil {
+		return session.Connection{}, failure("hold connection", err)
+	}
+	return it.domain(), nil
+}
+
+// ReleaseHeld deletes a held seat whose window ended before now.
+func (s *Connections) ReleaseHeld(ctx context.Context, id string, now time.Time) (session.Connection, error) {
+	var it connectionItem
+	err := s.retryConflicts(ctx, func() error {
+		return s.connections.Delete(attrConnectionID, id).If("$ <= ?", attrHeldUntil, ms(now)).OldValue(ctx, &it)
+	})
+	if errors.Is(err, dynamo.ErrNotFound) || dynamo.IsCondCheckFailed(err) {
+		return session.Connection{}, fmt.Errorf("release held seat: %w", session.ErrNotFound)
+	}
+	if err != nil {
+		return session.Connection{}, failure("release held seat", err)
+	}
+	return it.domain(), nil
+}
+
+// Reclaim hands a seat to a new connection in one transaction of two
+// connection records (never the session item, so a join storm does not
+// conflict with it): the old record must carry the token's hash for the
+// same session and language and not be held past its window.
+func (s *Connections) Reclaim(ctx context.Context, old session.Connection, c session.Connection, now time.Time) error {
+	err := s.retryConflicts(ctx, func() error {
+		return s.tx().
+			Delete(s.connections.Delete(attrConnectionID, old.ID).
+				If("$ = ? AND $ = ? AND $ = ? AND $ = ?", attrResumeHash, old.ResumeHash, attrSessionID, old.SessionID,
+					attrTargetLanguage, old.TargetLanguage, attrRole, string(session.RoleListener)).
+				If("(attribute_not_exists($) OR $ > ?)", attrHeldUntil, attrHeldUntil, ms(now))).
+			Put(s.connections.Put(s.cfg.newConnectionItem(c)).If("attribute_not_exists($)", attrConnectionID)).
+			Run(ctx)
+	})
+	failed, ok := cancelled(err)
+	switch {
+	case ok && len(failed) > 1 && failed[1]:
+		return fmt.Errorf("reclaim seat: %w", session.ErrDuplicateConnection)
+	case ok:
+		return fmt.Errorf("reclaim seat: %w", session.ErrResumeRefused)
+	case err != nil:
+		return failure("reclaim seat", err)
+	}
+	return nil
+}
+
+// Replace swaps a connection that was asked to refresh for its successor in
+// one transaction; the seat's count does not move.
+func (s *Connections) Replace(ctx context.Context, old session.Connection, c session.Connection) error {
+	err := s.retryConflicts(ctx, func() error {
+		return s.tx().
+			Delete(s.connections.Delete(attrConnectionID, old.ID).
+				If("attribute_exists($) AND attribute_not_exists($)", attrConnectionID, attrHeldUntil)).
+			Put(s.connections.Put(s.cfg.newConnectionItem(c)).If("attribute_not_exists($)", attrConnectionID)).
+			Run(ctx)
+	})
+	failed, ok := cancelled(err)
+	switch {
+	case ok && len(failed) > 1 && failed[1]:
+		return fmt.Errorf("replace connection: %w", session.ErrDuplicateConnection)
+	case ok:
+		return fmt.Errorf("replace connection: %w", session.ErrNotFound)
+	case err != nil:
+		return failure("replace connection", err)
+	}
+	return nil
+}
+
 // Listeners queries the listeners index: one language, or all of them.
-func (s *Store) Listeners(ctx context.Context, sessionID, lang string) ([]session.Connection, error) {
+func (s *Connections) Listeners(ctx context.Context, sessionID, lang string) ([]session.Connection, error) {
 	q := s.connections.Get(attrSessionID, sessionID).Index(listenersIndex)
 	if lang != "" {
-		q = q.Range("targetLanguage", dynamo.Equal, lang)
+		q = q.Range(attrTargetLanguage, dynamo.Equal, lang)
 	}
 	var items []connectionItem
 	if err := q.All(ctx, &items); err != nil {
@@ -56,9 +156,9 @@ func (s *Store) Listeners(ctx context.Context, sessionID, lang string) ([]sessio
 	return out, nil
 }
 
-// DeleteConnections removes records in batches of 25 (BatchWriteItem's
-// limit), retrying unprocessed items.
-func (s *Store) DeleteConnections(ctx context.Context, ids []string) error {
+// DeleteMany removes records in batches of 25 (BatchWriteItem's limit),
+// retrying unprocessed items.
+func (s *Connections) DeleteMany(ctx context.Context, ids []string) error {
 	if len(ids) == 0 {
 		return nil
 	}
@@ -72,50 +172,36 @@ func (s *Store) DeleteConnections(ctx context.Context, ids []string) error {
 	return nil
 }
 
-// heartbeatWindow names the per-minute heartbeat counter attribute. Counting
-// in an attribute named after the window makes "reset on a new window" and
-// "increment in this window" the same single conditional write.
-func heartbeatWindow(t time.Time) (attr string, minute int64) {
-	minute = t.Unix() / 60
-	return fmt.Sprintf("%s%d", heartbeatAttrBase, minute), minute
-}
-
-// Touch records a heartbeat: one conditional update that also enforces the
-// per-connection heartbeat limit, drops the counters of past windows and
-// ignores a replay of the same request.
-func (s *Store) Touch(ctx context.Context, connectionID, requestID string, now time.Time, limit int) (session.Connection, error) {
-	attr, minute := heartbeatWindow(now)
-	up := s.connections.Update(attrConnectionID, connectionID).
-		Set("lastSeenAt", ms(now)).
-		SetExpr("$ = if_not_exists($, ?) + ?", attr, attr, 0, 1).
-		If("attribute_exists($)", attrConnectionID).
-		If("(attribute_not_exists($) OR $ < ?)", attr, attr, limit)
-	if requestID != "" {
-		up = up.Set("lastRequestId", requestID).
-			If("(attribute_not_exists(lastRequestId) OR lastRequestId <> ?)", requestID)
-	}
-	for past := minute - 3; past < minute; past++ {
-		up = up.Remove(fmt.Sprintf("%s%d", heartbeatAttrBase, past))
-	}
-	var it connectionItem
-	err := up.OldValue(ctx, &it)
-	if dynamo.IsCondCheckFailed(err) {
-		var it connectionItem
-		gerr := s.connections.Get(attrConnectionID, connectionID).Consistent(true).One(ctx, &it)
+// SwitchLanguage changes a listener's language and moves its count in one
+// idempotent transaction: the record must still say the language c was read
+// with, so the count moves exactly once.
+func (s *Connections) SwitchLanguage(ctx context.Context, c session.Connection, lang string) error {
+	from := c.TargetLanguage
+	err := s.retryConflicts(ctx, func() error {
+		return s.tx().
+			Update(s.connections.Update(attrConnectionID, c.ID).
+				Set(attrTargetLanguage, lang).
+				If("$ = ? AND $ = ?", attrRole, string(session.RoleListener), attrTargetLanguage, from)).
+			Update(s.sessions.Update(attrSessionID, c.SessionID).
+				Add(attrCountVersion, 1).
+				SetExpr("$.$ = $.$ - ?", attrByLanguage, from, attrByLanguage, from, 1).
+				SetExpr("$.$ = if_not_exists($.$, ?) + ?", attrByLanguage, lang, attrByLanguage, lang, 0, 1).
+				If("$ = ? AND $.$ > ?", attrIsActive, true, attrByLanguage, from, 0)).
+			Run(ctx)
+	})
+	if _, ok := cancelled(err); ok {
+		now, gerr := s.Get(ctx, c.ID)
 		switch {
-		case errors.Is(gerr, dynamo.ErrNotFound):
-			return session.Connection{}, fmt.Errorf("heartbeat: %w", session.ErrNotFound)
 		case gerr != nil:
-			return session.Connection{}, failure("heartbeat", gerr)
-		case requestID != "" && it.LastRequestID == requestID:
-			return it.domain(), fmt.Errorf("heartbeat: %w", session.ErrReplayed)
+			return gerr
+		case now.TargetLanguage == lang:
+			return fmt.Errorf("switch language: %w", session.ErrReplayed)
+		default:
+			return fmt.Errorf("switch language in %s: %w", c.SessionID, session.ErrNotFound)
 		}
-		conn := it.domain()
-		retry := int((minute+1)*60 - now.Unix())
-		return conn, &session.RateLimitedError{Limit: "heartbeats", RetryAfter: max(retry, 1)}
 	}
 	if err != nil {
-		return session.Connection{}, failure("heartbeat", err)
+		return failure("switch language", err)
 	}
-	return it.domain(), nil
+	return nil
 }

@@ -6,24 +6,53 @@ import (
 	"github.com/livecast/sessions/session"
 )
 
-// Attribute names used in expressions; the item structs' tags must agree.
+// Every attribute and index name the store writes or reads in an
+// expression. The item structs' dynamo tags must agree with these.
 const (
-	attrSessionID     = "sessionId"
-	attrConnectionID  = "connectionId"
-	attrIdentifier    = "identifier"
-	attrTTL           = "ttl"
-	listenersIndex    = "sessionId-targetLanguage-index"
-	liveIndex         = "live-sessions-index"
-	liveMarker        = "live"
-	heartbeatAttrBase = "hb"
+	// Sessions
+	attrSessionID           = "sessionId"
+	attrLive                = "live"
+	attrSpeakerConnectionID = "speakerConnectionId"
+	attrSpeakerUserID       = "speakerUserId"
+	attrExpiresAt           = "expiresAt"
+	attrIsActive            = "isActive"
+	attrEndedReason         = "endedReason"
+	attrListenerCount       = "listenerCount"
+	attrCountVersion        = "countVersion"
+	attrByLanguage          = "byLanguage"
+	attrPaused              = "paused"
+	attrMuted               = "muted"
+	attrVolume              = "volume"
+	attrGapPaused           = "gapPaused"
+	attrReconnectDeadline   = "reconnectDeadline"
+	attrPendingClose        = "pendingClose"
+	// Connections
+	attrConnectionID   = "connectionId"
+	attrRole           = "role"
+	attrTargetLanguage = "targetLanguage"
+	attrConnectedAt    = "connectedAt"
+	attrLastSeenAt     = "lastSeenAt"
+	attrLastRequestID  = "lastRequestId"
+	attrHeldUntil      = "heldUntil"
+	attrResumeHash     = "resumeHash"
+	heartbeatAttrBase  = "hb" // + Unix minute: the heartbeat counter of that minute
+	// RateLimits
+	attrIdentifier = "identifier"
+	// Every table
+	attrTTL = "ttl"
+
+	listenersIndex = "sessionId-targetLanguage-index"
+	liveIndex      = "live-sessions-index"
+	liveMarker     = "live"
 )
 
 // sessionItem is one row of Sessions.
 type sessionItem struct {
 	SessionID string `dynamo:"sessionId,hash"`
-	// Live is set while the session is active and removed when it ends, so
-	// the sparse live-sessions index holds live sessions only: the sweep's
-	// cost follows live sessions, not the ended ones awaiting TTL.
+	// Live is set while the session is active (or its ending still has
+	// listeners to close) and removed after, so the sparse live-sessions
+	// index holds only what the sweep must look at: its cost follows live
+	// sessions, not the ended ones awaiting TTL.
 	Live                string         `dynamo:"live,omitempty" index:"live-sessions-index,hash"`
 	SpeakerConnectionID string         `dynamo:"speakerConnectionId"`
 	SpeakerUserID       string         `dynamo:"speakerUserId"`
@@ -42,6 +71,9 @@ type sessionItem struct {
 	Paused              bool           `dynamo:"paused"`
 	Muted               bool           `dynamo:"muted"`
 	Volume              float64        `dynamo:"volume"`
+	GapPaused           bool           `dynamo:"gapPaused,omitempty"`
+	ReconnectDeadline   int64          `dynamo:"reconnectDeadline,omitempty"` // Unix ms
+	PendingClose        []string       `dynamo:"pendingClose,set,omitempty"`
 	TTL                 int64          `dynamo:"ttl"` // Unix seconds, for DynamoDB TTL
 }
 
@@ -55,6 +87,9 @@ type connectionItem struct {
 	UserID         string `dynamo:"userId,omitempty"`
 	ConnectedAt    int64  `dynamo:"connectedAt"` // Unix ms
 	LastSeenAt     int64  `dynamo:"lastSeenAt"`  // Unix ms
+	SourceIPHash   string `dynamo:"sourceIpHash,omitempty"`
+	ResumeHash     string `dynamo:"resumeHash,omitempty"`
+	HeldUntil      int64  `dynamo:"heldUntil,omitempty"` // Unix ms
 	// LastRequestID is the API Gateway request id of the last heartbeat, so
 	// a replayed heartbeat changes nothing.
 	LastRequestID string `dynamo:"lastRequestId,omitempty"`
@@ -76,7 +111,7 @@ func fromMS(v int64) time.Time {
 	return time.UnixMilli(v)
 }
 
-func (s *Store) newSessionItem(x session.Session) sessionItem {
+func (c Config) newSessionItem(x session.Session) sessionItem {
 	by := x.ByLanguage
 	if by == nil {
 		by = map[string]int{}
@@ -92,36 +127,50 @@ func (s *Store) newSessionItem(x session.Session) sessionItem {
 		CreatedAt: ms(x.CreatedAt), ExpiresAt: ms(x.ExpiresAt), IsActive: x.Active, EndedReason: x.EndedReason,
 		ListenerCount: x.ListenerCount, ByLanguage: by,
 		Paused: x.Broadcast.Paused, Muted: x.Broadcast.Muted, Volume: x.Broadcast.Volume,
-		TTL: s.sessionTTL(x.ExpiresAt),
+		TTL: c.sessionTTL(x.ExpiresAt),
 	}
 }
 
 func (it sessionItem) domain() session.Session {
+	var deadline time.Time
+	if it.ReconnectDeadline != 0 {
+		deadline = fromMS(it.ReconnectDeadline)
+	}
 	return session.Session{
 		ID: it.SessionID, SpeakerConnectionID: it.SpeakerConnectionID, SpeakerUserID: it.SpeakerUserID,
 		SourceLanguage: it.SourceLanguage, QualityTier: it.QualityTier,
 		Options:   session.StreamOptions{PartialResults: it.PartialResults, MinStability: it.MinStability, MaxBufferTimeout: it.MaxBufferTimeout},
 		CreatedAt: fromMS(it.CreatedAt), ExpiresAt: fromMS(it.ExpiresAt), Active: it.IsActive, EndedReason: it.EndedReason,
 		ListenerCount: it.ListenerCount, ByLanguage: it.ByLanguage, Version: it.CountVersion,
-		Broadcast: session.BroadcastState{Paused: it.Paused, Muted: it.Muted, Volume: it.Volume},
+		Broadcast:         session.BroadcastState{Paused: it.Paused, Muted: it.Muted, Volume: it.Volume},
+		ReconnectDeadline: deadline, GapPaused: it.GapPaused, PendingClose: it.PendingClose,
 	}
 }
 
-func (s *Store) newConnectionItem(c session.Connection) connectionItem {
+func (c Config) newConnectionItem(x session.Connection) connectionItem {
 	return connectionItem{
-		ConnectionID: c.ID, SessionID: c.SessionID, TargetLanguage: c.TargetLanguage, Role: string(c.Role), UserID: c.UserID,
-		ConnectedAt: ms(c.ConnectedAt), LastSeenAt: ms(c.LastSeenAt),
-		TTL: c.ConnectedAt.Add(s.cfg.ConnectionMaxDuration + s.cfg.RetentionBuffer).Unix(),
+		ConnectionID: x.ID, SessionID: x.SessionID, TargetLanguage: x.TargetLanguage, Role: string(x.Role), UserID: x.UserID,
+		ConnectedAt: ms(x.ConnectedAt), LastSeenAt: ms(x.LastSeenAt), SourceIPHash: x.SourceIPHash, ResumeHash: x.ResumeHash,
+		HeldUntil: msOrZero(x.HeldUntil),
+		TTL:       x.ConnectedAt.Add(c.ConnectionMaxDuration + c.RetentionBuffer).Unix(),
 	}
+}
+
+func msOrZero(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return ms(t)
 }
 
 func (it connectionItem) domain() session.Connection {
 	return session.Connection{
 		ID: it.ConnectionID, SessionID: it.SessionID, TargetLanguage: it.TargetLanguage, Role: session.Role(it.Role), UserID: it.UserID,
-		ConnectedAt: fromMS(it.ConnectedAt), LastSeenAt: fromMS(it.LastSeenAt),
+		ConnectedAt: fromMS(it.ConnectedAt), LastSeenAt: fromMS(it.LastSeenAt), SourceIPHash: it.SourceIPHash, ResumeHash: it.ResumeHash,
+		HeldUntil: fromMS(it.HeldUntil),
 	}
 }
 
-func (s *Store) sessionTTL(expiresAt time.Time) int64 {
-	return expiresAt.Add(s.cfg.RetentionBuffer).Unix()
+func (c Config) sessionTTL(expiresAt time.Time) int64 {
+	return expiresAt.Add(c.RetentionBuffer).Unix()
 }

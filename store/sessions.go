@@ -11,14 +11,20 @@ import (
 	"github.com/livecast/sessions/session"
 )
 
-// CreateSession writes the session and its speaker connection in one
-// transaction. An id may be reused once its session is inactive or expired.
-func (s *Store) CreateSession(ctx context.Context, x session.Session, speaker session.Connection) error {
-	err := s.tx().
-		Put(s.sessions.Put(s.newSessionItem(x)).
-			If("attribute_not_exists($) OR isActive = ? OR expiresAt < ?", attrSessionID, false, ms(x.CreatedAt))).
-		Put(s.connections.Put(s.newConnectionItem(speaker)).If("attribute_not_exists($)", attrConnectionID)).
-		Run(ctx)
+// Sessions is the Sessions table: the session.Sessions port.
+type Sessions struct{ *tables }
+
+// Create writes the session and its speaker connection in one transaction
+// (a new item, so no hot key). An id may be reused once its session is
+// inactive or expired.
+func (s *Sessions) Create(ctx context.Context, x session.Session, speaker session.Connection) error {
+	err := s.retryConflicts(ctx, func() error {
+		return s.tx().
+			Put(s.sessions.Put(s.cfg.newSessionItem(x)).
+				If("attribute_not_exists($) OR $ = ? OR $ < ?", attrSessionID, attrIsActive, false, attrExpiresAt, ms(x.CreatedAt))).
+			Put(s.connections.Put(s.cfg.newConnectionItem(speaker)).If("attribute_not_exists($)", attrConnectionID)).
+			Run(ctx)
+	})
 	if failed, ok := cancelled(err); ok {
 		if len(failed) > 1 && failed[1] {
 			return fmt.Errorf("create session %s: %w", x.ID, session.ErrDuplicateConnection)
@@ -31,71 +37,8 @@ func (s *Store) CreateSession(ctx context.Context, x session.Session, speaker se
 	return nil
 }
 
-// AdmitListener counts the listener and writes its record in one
-// transaction: the capacity check and the increment are the same write, so
-// no interleaving of joins can pass capacity.
-func (s *Store) AdmitListener(ctx context.Context, c session.Connection, capacity int, now time.Time) error {
-	up := s.sessions.Update(attrSessionID, c.SessionID).
-		Add("listenerCount", 1).
-		Add("countVersion", 1).
-		SetExpr("byLanguage.$ = if_not_exists(byLanguage.$, ?) + ?", c.TargetLanguage, c.TargetLanguage, 0, 1).
-		If("attribute_exists($) AND isActive = ? AND expiresAt > ?", attrSessionID, true, ms(now))
-	if capacity > 0 {
-		up = up.If("listenerCount < ?", capacity)
-	}
-	return s.registerWith(ctx, "admit listener", up, c, now, session.ErrSessionFull)
-}
-
-// TakeOverSpeaker points the session at a new speaker connection owned by the
-// same user and extends the session.
-func (s *Store) TakeOverSpeaker(ctx context.Context, c session.Connection, expiresAt, now time.Time) error {
-	up := s.sessions.Update(attrSessionID, c.SessionID).
-		Set("speakerConnectionId", c.ID).
-		Set("expiresAt", ms(expiresAt)).
-		Set(attrTTL, s.sessionTTL(expiresAt)).
-		If("attribute_exists($) AND isActive = ? AND expiresAt > ? AND speakerUserId = ?", attrSessionID, true, ms(now), c.UserID)
-	return s.registerWith(ctx, "take over speaker", up, c, now, session.ErrNotSpeaker)
-}
-
-// registerWith writes c's record and applies up to its session in one
-// transaction. When up's condition fails, the session tells why: gone or not
-// live (ErrNotFound), else the operation's own refusal.
-func (s *Store) registerWith(ctx context.Context, op string, up *dynamo.Update, c session.Connection, now time.Time, refusal error) error {
-	err := s.tx().
-		Update(up).
-		Put(s.connections.Put(s.newConnectionItem(c)).If("attribute_not_exists($)", attrConnectionID)).
-		Run(ctx)
-	failed, ok := cancelled(err)
-	switch {
-	case ok && len(failed) > 1 && failed[1]:
-		return fmt.Errorf("%s: %w", op, session.ErrDuplicateConnection)
-	case ok:
-		return s.explainRefusal(ctx, op, c.SessionID, func(x session.Session) bool { return x.Live(now) }, refusal)
-	case err != nil:
-		return failure(op, err)
-	}
-	return nil
-}
-
-// explainRefusal reads the session after a failed condition (only refusal
-// paths pay this read): ErrNotFound when it is gone or no longer usable,
-// refusal otherwise.
-func (s *Store) explainRefusal(ctx context.Context, op, sessionID string, usable func(session.Session) bool, refusal error) error {
-	sess, err := s.GetSession(ctx, sessionID)
-	if err != nil {
-		return err
-	}
-	if !usable(sess) {
-		return fmt.Errorf("%s %s: %w", op, sessionID, session.ErrNotFound)
-	}
-	return fmt.Errorf("%s %s: %w", op, sessionID, refusal)
-}
-
-func active(x session.Session) bool { return x.Active }
-
-// GetSession reads a session with a strongly consistent read, so a welcome
-// sent right after a join sees that join's count.
-func (s *Store) GetSession(ctx context.Context, id string) (session.Session, error) {
+// Get reads a session with a strongly consistent read.
+func (s *Sessions) Get(ctx context.Context, id string) (session.Session, error) {
 	var it sessionItem
 	err := s.sessions.Get(attrSessionID, id).Consistent(true).One(ctx, &it)
 	if errors.Is(err, dynamo.ErrNotFound) {
@@ -107,19 +50,45 @@ func (s *Store) GetSession(ctx context.Context, id string) (session.Session, err
 	return it.domain(), nil
 }
 
-// ReleaseListener uncounts one listener of lang; the condition keeps both
-// counts from going below zero (and fails on an ended session, whose counts
-// were reset).
-func (s *Store) ReleaseListener(ctx context.Context, sessionID, lang string) (session.Session, error) {
+// Admit counts one listener: the capacity check and the increment are one
+// single-item conditional write, so no interleaving of joins can pass
+// capacity, and concurrent joins queue on the item instead of cancelling
+// each other as transactions would.
+func (s *Sessions) Admit(ctx context.Context, sessionID, lang string, capacity int, now time.Time) (session.Session, error) {
 	var it sessionItem
-	err := s.sessions.Update(attrSessionID, sessionID).
-		Add("listenerCount", -1).
-		Add("countVersion", 1).
-		SetExpr("byLanguage.$ = byLanguage.$ - ?", lang, lang, 1).
-		If("listenerCount > ? AND byLanguage.$ > ?", 0, lang, 0).
-		Value(ctx, &it)
+	err := s.retryConflicts(ctx, func() error {
+		return s.sessions.Update(attrSessionID, sessionID).
+			Add(attrListenerCount, 1).
+			Add(attrCountVersion, 1).
+			SetExpr("$.$ = if_not_exists($.$, ?) + ?", attrByLanguage, lang, attrByLanguage, lang, 0, 1).
+			If("attribute_exists($) AND $ = ? AND $ > ?", attrSessionID, attrIsActive, true, attrExpiresAt, ms(now)).
+			If("$ < ?", attrListenerCount, capacity).
+			Value(ctx, &it)
+	})
 	if dynamo.IsCondCheckFailed(err) {
-		return session.Session{}, fmt.Errorf("release listener of %s: %w", sessionID, session.ErrNotFound)
+		return session.Session{}, s.explainRefusal(ctx, "admit listener", sessionID, func(x session.Session) bool { return x.Live(now) }, session.ErrSessionFull)
+	}
+	if err != nil {
+		return session.Session{}, failure("admit listener", err)
+	}
+	return it.domain(), nil
+}
+
+// Release uncounts one listener of lang; the condition keeps both counts
+// from going below zero (and fails on an ended session, whose counts were
+// reset).
+func (s *Sessions) Release(ctx context.Context, sessionID, lang string) (session.Session, error) {
+	var it sessionItem
+	err := s.retryConflicts(ctx, func() error {
+		return s.sessions.Update(attrSessionID, sessionID).
+			Add(attrListenerCount, -1).
+			Add(attrCountVersion, 1).
+			SetExpr("$.$ = $.$ - ?", attrByLanguage, lang, attrByLanguage, lang, 1).
+			If("$ > ? AND $.$ > ?", attrListenerCount, 0, attrByLanguage, lang, 0).
+			Value(ctx, &it)
+	})
+	if dynamo.IsCondCheckFailed(err) {
+		return session.Session{}, fmt.Errorf("release listener of %s: %w", sessionID, session.ErrNotCounted)
 	}
 	if err != nil {
 		return session.Session{}, failure("release listener", err)
@@ -127,80 +96,165 @@ func (s *Store) ReleaseListener(ctx context.Context, sessionID, lang string) (se
 	return it.domain(), nil
 }
 
-// SwitchLanguage changes a listener's language and moves its count in one
-// idempotent transaction: the record must still say the language c was read
-// with, so the count moves exactly once.
-func (s *Store) SwitchLanguage(ctx context.Context, c session.Connection, lang string) error {
-	from := c.TargetLanguage
-	err := s.tx().
-		Update(s.connections.Update(attrConnectionID, c.ID).
-			Set("targetLanguage", lang).
-			If("$ = ? AND targetLanguage = ?", "role", string(session.RoleListener), from)).
-		Update(s.sessions.Update(attrSessionID, c.SessionID).
-			Add("countVersion", 1).
-			SetExpr("byLanguage.$ = byLanguage.$ - ?", from, from, 1).
-			SetExpr("byLanguage.$ = if_not_exists(byLanguage.$, ?) + ?", lang, lang, 0, 1).
-			If("isActive = ? AND byLanguage.$ > ?", true, from, 0)).
-		Run(ctx)
-	if _, ok := cancelled(err); ok {
-		now, gerr := s.GetConnection(ctx, c.ID)
-		switch {
-		case gerr != nil:
-			return gerr
-		case now.TargetLanguage == lang:
-			return fmt.Errorf("switch language: %w", session.ErrReplayed)
-		default:
-			return fmt.Errorf("switch language in %s: %w", c.SessionID, session.ErrNotFound)
-		}
+// Unadmit takes back a count Admit just made, version included.
+func (s *Sessions) Unadmit(ctx context.Context, sessionID, lang string) error {
+	err := s.retryConflicts(ctx, func() error {
+		return s.sessions.Update(attrSessionID, sessionID).
+			Add(attrListenerCount, -1).
+			Add(attrCountVersion, -1).
+			SetExpr("$.$ = $.$ - ?", attrByLanguage, lang, attrByLanguage, lang, 1).
+			If("$ > ? AND $.$ > ?", attrListenerCount, 0, attrByLanguage, lang, 0).
+			Run(ctx)
+	})
+	if dynamo.IsCondCheckFailed(err) {
+		return fmt.Errorf("unadmit listener of %s: %w", sessionID, session.ErrNotCounted)
 	}
 	if err != nil {
-		return failure("switch language", err)
+		return failure("unadmit listener", err)
 	}
 	return nil
 }
 
-// EndSession deactivates a session still owned by speakerConnectionID and
-// resets its counts (its listener records are deleted next).
-func (s *Store) EndSession(ctx context.Context, sessionID, speakerConnectionID, reason string, now time.Time) (session.Session, error) {
-	var it sessionItem
-	err := s.sessions.Update(attrSessionID, sessionID).
-		Set("isActive", false).
-		Set("endedReason", reason).
-		Set("listenerCount", 0).
-		Set("byLanguage", map[string]int{}).
-		Add("countVersion", 1).
-		Remove("live").
-		Set(attrTTL, now.Add(s.cfg.RetentionBuffer).Unix()).
-		If("isActive = ? AND speakerConnectionId = ?", true, speakerConnectionID).
-		OldValue(ctx, &it)
+// TakeOverSpeaker points the session at a new connection of the same user,
+// extends it, and ends a reconnect window and the pause it caused; then it
+// registers the connection. Two single-item writes rather than a
+// transaction on the hot session item: a replayed $connect repeats the same
+// update and then finds its record; a crash between the two leaves a session
+// whose speaker has no record, which the sweep treats as a lost speaker.
+func (s *Sessions) TakeOverSpeaker(ctx context.Context, c session.Connection, expiresAt, now time.Time) (session.Session, error) {
+	var before sessionItem
+	err := s.retryConflicts(ctx, func() error {
+		return s.sessions.Update(attrSessionID, c.SessionID).
+			Set(attrSpeakerConnectionID, c.ID).
+			Set(attrExpiresAt, ms(expiresAt)).
+			Set(attrTTL, s.cfg.sessionTTL(expiresAt)).
+			Remove(attrReconnectDeadline, attrGapPaused).
+			If("attribute_exists($) AND $ = ? AND $ > ? AND $ = ?", attrSessionID, attrIsActive, true, attrExpiresAt, ms(now), attrSpeakerUserID, c.UserID).
+			OldValue(ctx, &before)
+	})
 	if dynamo.IsCondCheckFailed(err) {
-		return session.Session{}, s.explainRefusal(ctx, "end session", sessionID, active, session.ErrNotSpeaker)
+		return session.Session{}, s.explainRefusal(ctx, "take over speaker", c.SessionID, func(x session.Session) bool { return x.Live(now) }, session.ErrNotSpeaker)
+	}
+	if err != nil {
+		return session.Session{}, failure("take over speaker", err)
+	}
+	if err := (&Connections{s.tables}).Register(ctx, c); err != nil {
+		return session.Session{}, err
+	}
+	return before.domain(), nil
+}
+
+// SpeakerLost opens the session's reconnect window and pauses it for the gap.
+func (s *Sessions) SpeakerLost(ctx context.Context, sessionID, speakerConnectionID string, deadline time.Time) (session.Session, error) {
+	var before sessionItem
+	err := s.retryConflicts(ctx, func() error {
+		return s.sessions.Update(attrSessionID, sessionID).
+			Set(attrReconnectDeadline, ms(deadline)).
+			Set(attrGapPaused, true).
+			If("$ = ? AND $ = ? AND attribute_not_exists($)", attrIsActive, true, attrSpeakerConnectionID, speakerConnectionID, attrReconnectDeadline).
+			OldValue(ctx, &before)
+	})
+	if dynamo.IsCondCheckFailed(err) {
+		sess, gerr := s.Get(ctx, sessionID)
+		switch {
+		case gerr != nil:
+			return session.Session{}, gerr
+		case !sess.Active:
+			return session.Session{}, fmt.Errorf("speaker lost in %s: %w", sessionID, session.ErrNotFound)
+		case sess.SpeakerConnectionID != speakerConnectionID:
+			return session.Session{}, fmt.Errorf("speaker lost in %s: %w", sessionID, session.ErrNotSpeaker)
+		default:
+			return session.Session{}, fmt.Errorf("speaker lost in %s: %w", sessionID, session.ErrReplayed)
+		}
+	}
+	if err != nil {
+		return session.Session{}, failure("speaker lost", err)
+	}
+	return before.domain(), nil
+}
+
+// End deactivates a session still owned by speakerConnectionID, resets its
+// counts and records the listeners still to close. The session stays in the
+// live-sessions index until FinishEnd, so the sweep can finish the job.
+func (s *Sessions) End(ctx context.Context, sessionID, speakerConnectionID, reason string, pendingClose []string, now time.Time) (session.Session, error) {
+	var before sessionItem
+	err := s.retryConflicts(ctx, func() error {
+		up := s.sessions.Update(attrSessionID, sessionID).
+			Set(attrIsActive, false).
+			Set(attrEndedReason, reason).
+			Set(attrListenerCount, 0).
+			Set(attrByLanguage, map[string]int{}).
+			Add(attrCountVersion, 1).
+			Set(attrTTL, now.Add(s.cfg.RetentionBuffer).Unix()).
+			If("$ = ? AND $ = ?", attrIsActive, true, attrSpeakerConnectionID, speakerConnectionID)
+		if len(pendingClose) > 0 {
+			up = up.SetSet(attrPendingClose, pendingClose)
+		} else {
+			up = up.Remove(attrLive)
+		}
+		return up.OldValue(ctx, &before)
+	})
+	if dynamo.IsCondCheckFailed(err) {
+		return session.Session{}, s.explainRefusal(ctx, "end session", sessionID, func(x session.Session) bool { return x.Active }, session.ErrNotSpeaker)
 	}
 	if err != nil {
 		return session.Session{}, failure("end session", err)
 	}
-	return it.domain(), nil
+	return before.domain(), nil
+}
+
+// FinishEnd takes an ended session out of the sweep's sight.
+func (s *Sessions) FinishEnd(ctx context.Context, sessionID string) error {
+	err := s.retryConflicts(ctx, func() error {
+		return s.sessions.Update(attrSessionID, sessionID).
+			Remove(attrPendingClose, attrLive).
+			If("attribute_exists($) AND $ = ?", attrSessionID, attrIsActive, false).
+			Run(ctx)
+	})
+	if dynamo.IsCondCheckFailed(err) {
+		return nil // gone, or reused for a new session: nothing left to finish
+	}
+	if err != nil {
+		return failure("finish end", err)
+	}
+	return nil
 }
 
 // SetBroadcast applies a speaker's control and returns the state before it.
-func (s *Store) SetBroadcast(ctx context.Context, sessionID, speakerConnectionID string, change session.BroadcastChange) (session.Session, error) {
-	up := s.sessions.Update(attrSessionID, sessionID)
-	if change.Paused != nil {
-		up = up.Set("paused", *change.Paused)
-	}
-	if change.Muted != nil {
-		up = up.Set("muted", *change.Muted)
-	}
-	if change.Volume != nil {
-		up = up.Set("volume", *change.Volume)
-	}
+func (s *Sessions) SetBroadcast(ctx context.Context, sessionID, speakerConnectionID string, change session.BroadcastChange) (session.Session, error) {
 	var it sessionItem
-	err := up.If("isActive = ? AND speakerConnectionId = ?", true, speakerConnectionID).OldValue(ctx, &it)
+	err := s.retryConflicts(ctx, func() error {
+		up := s.sessions.Update(attrSessionID, sessionID)
+		if change.Paused != nil {
+			up = up.Set(attrPaused, *change.Paused)
+		}
+		if change.Muted != nil {
+			up = up.Set(attrMuted, *change.Muted)
+		}
+		if change.Volume != nil {
+			up = up.Set(attrVolume, *change.Volume)
+		}
+		return up.If("$ = ? AND $ = ?", attrIsActive, true, attrSpeakerConnectionID, speakerConnectionID).OldValue(ctx, &it)
+	})
 	if dynamo.IsCondCheckFailed(err) {
-		return session.Session{}, s.explainRefusal(ctx, "control session", sessionID, active, session.ErrNotSpeaker)
+		return session.Session{}, s.explainRefusal(ctx, "control session", sessionID, func(x session.Session) bool { return x.Active }, session.ErrNotSpeaker)
 	}
 	if err != nil {
 		return session.Session{}, failure("control session", err)
 	}
 	return it.domain(), nil
+}
+
+// explainRefusal reads the session after a failed condition (only refusal
+// paths pay this read): ErrNotFound when it is gone or no longer usable,
+// refusal otherwise.
+func (s *Sessions) explainRefusal(ctx context.Context, op, sessionID string, usable func(session.Session) bool, refusal error) error {
+	sess, err := s.Get(ctx, sessionID)
+	if err != nil {
+		return err
+	}
+	if !usable(sess) {
+		return fmt.Errorf("%s %s: %w", op, sessionID, session.ErrNotFound)
+	}
+	return fmt.Errorf("%s %s: %w", op, sessionID, refusal)
 }

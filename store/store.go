@@ -26,10 +26,22 @@ type Config struct {
 	Tables                Tables
 	ConnectionMaxDuration time.Duration // connection items live this long (plus the buffer)
 	RetentionBuffer       time.Duration // TTL keeps items this long after they stop mattering
+	// ConflictRetryFor bounds how long a write cancelled by a transaction
+	// conflict is retried when the context has no earlier deadline.
+	ConflictRetryFor time.Duration
 }
 
-// Store implements session.Store and session.Limiter on DynamoDB.
+// Store keeps the service's state on DynamoDB. Sessions and Connections
+// implement the domain's ports of the same names; the Store itself is the
+// session.Limiter and the session.SweepScans.
 type Store struct {
+	*tables
+	Sessions    *Sessions
+	Connections *Connections
+}
+
+// tables is what every part of the store shares.
+type tables struct {
 	db          *dynamo.DB
 	cfg         Config
 	sessions    dynamo.Table
@@ -38,8 +50,10 @@ type Store struct {
 }
 
 var (
-	_ session.Store   = (*Store)(nil)
-	_ session.Limiter = (*Store)(nil)
+	_ session.Sessions    = (*Sessions)(nil)
+	_ session.Connections = (*Connections)(nil)
+	_ session.Limiter     = (*Store)(nil)
+	_ session.SweepScans  = (*Store)(nil)
 )
 
 // New returns a Store over db.
@@ -50,18 +64,23 @@ func New(db *dynamo.DB, cfg Config) *Store {
 	if cfg.RetentionBuffer <= 0 {
 		cfg.RetentionBuffer = time.Hour
 	}
-	return &Store{
+	if cfg.ConflictRetryFor <= 0 {
+		cfg.ConflictRetryFor = 10 * time.Second
+	}
+	t := &tables{
 		db: db, cfg: cfg,
 		sessions:    db.Table(cfg.Tables.Sessions),
 		connections: db.Table(cfg.Tables.Connections),
 		rateLimits:  db.Table(cfg.Tables.RateLimits),
 	}
+	return &Store{tables: t, Sessions: &Sessions{t}, Connections: &Connections{t}}
 }
 
 // failure turns a DynamoDB error that is not a business outcome into one the
-// domain understands: outages, throttling after the SDK's retries, missing
-// tables and deadlines are session.ErrUnavailable; anything else (a bug such
-// as a validation error) stays an internal error.
+// domain understands: outages, throttling after the SDK's retries, conflicts
+// that outlasted their retries, missing tables and deadlines are
+// session.ErrUnavailable; anything else (a bug such as a validation error)
+// stays an internal error.
 func failure(op string, err error) error {
 	var apiErr smithy.APIError
 	var netErr net.Error
@@ -82,8 +101,10 @@ func failure(op string, err error) error {
 	}
 }
 
-// cancelled reports, for a cancelled transaction, which of its items failed
-// their condition (DynamoDB lists reasons in request order).
+// cancelled reports, for a transaction cancelled by a failed condition,
+// which of its items failed (DynamoDB lists reasons in request order). A
+// transaction cancelled only by conflicts is not "cancelled" here: it is
+// retried, then a failure.
 func cancelled(err error) (failed []bool, ok bool) {
 	var txe *types.TransactionCanceledException
 	if !errors.As(err, &txe) {
@@ -103,4 +124,4 @@ func cancelled(err error) (failed []bool, ok bool) {
 // tx starts a transaction with a client request token: the SDK resends the
 // same token when it retries, so a retry whose first attempt was applied
 // (its answer lost to a timeout) is not applied twice.
-func (s *Store) tx() *dynamo.WriteTx { return s.db.WriteTx().Idempotent(true) }
+func (t *tables) tx() *dynamo.WriteTx { return t.db.WriteTx().Idempotent(true) }

@@ -10,13 +10,14 @@ import (
 )
 
 // LiveSessions returns every active session (expired ones included until the
-// sweep ends them): one Query of the sparse live-sessions index, then the
+// sweep ends them) and every ended one whose listeners are still to be
+// closed: one Query of the sparse live-sessions index, then the
 // items by BatchGetItem, 100 per request.
 func (s *Store) LiveSessions(ctx context.Context) ([]session.Session, error) {
 	var keys []struct {
 		SessionID string `dynamo:"sessionId"`
 	}
-	if err := s.sessions.Get("live", liveMarker).Index(liveIndex).All(ctx, &keys); err != nil {
+	if err := s.sessions.Get(attrLive, liveMarker).Index(liveIndex).All(ctx, &keys); err != nil {
 		return nil, failure("list live sessions", err)
 	}
 	if len(keys) == 0 {
@@ -32,7 +33,7 @@ func (s *Store) LiveSessions(ctx context.Context) ([]session.Session, error) {
 	}
 	out := make([]session.Session, 0, len(items))
 	for _, it := range items {
-		if it.IsActive {
+		if it.IsActive || len(it.PendingClose) > 0 {
 			out = append(out, it.domain())
 		}
 	}
@@ -55,19 +56,19 @@ func (s *Store) AllConnections(ctx context.Context) ([]session.Connection, error
 
 // SetCounts overwrites a session's counts with what its records say, unless
 // any count changed since sess was read (its Version), in which case the
-// next sweep looks again. session.ErrNotFound when it changed.
+// next sweep looks again: session.ErrCountsChanged.
 func (s *Store) SetCounts(ctx context.Context, sess session.Session, total int, byLanguage map[string]int) error {
 	if byLanguage == nil {
 		byLanguage = map[string]int{}
 	}
 	err := s.sessions.Update(attrSessionID, sess.ID).
-		Set("listenerCount", total).
-		Set("byLanguage", byLanguage).
-		Add("countVersion", 1).
-		If("countVersion = ? AND isActive = ?", sess.Version, true).
+		Set(attrListenerCount, total).
+		Set(attrByLanguage, byLanguage).
+		Add(attrCountVersion, 1).
+		If("$ = ? AND $ = ?", attrCountVersion, sess.Version, attrIsActive, true).
 		Run(ctx)
 	if dynamo.IsCondCheckFailed(err) {
-		return fmt.Errorf("reconcile %s: %w", sess.ID, session.ErrNotFound)
+		return fmt.Errorf("reconcile %s: %w", sess.ID, session.ErrCountsChanged)
 	}
 	if err != nil {
 		return failure("reconcile counts", err)

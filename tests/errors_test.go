@@ -194,7 +194,7 @@ func TestActionErrorsKeepTheConnection(t *testing.T) {
 func TestMissingTableIsServiceUnavailable(t *testing.T) {
 	sys := startSystem(t, nil)
 	_, id := sys.speaker(t, "owner")
-	_, err := sys.Graph.Store.GetSession(context.Background(), id)
+	_, err := sys.Graph.Store.Sessions.Get(context.Background(), id)
 	require.NoError(t, err)
 	dropTable(t, sys, sys.cfg.Tables.Sessions)
 	_, status, body := sys.tryDial(t, query("action", "joinSession", "sessionId", id, "targetLanguage", "es"))

@@ -315,7 +315,7 @@ func (s *system) listener(t *testing.T, sessionID, lang string) *client {
 // session reads the stored session.
 func (s *system) session(t *testing.T, id string) sessionView {
 	t.Helper()
-	sess, err := s.Graph.Store.GetSession(context.Background(), id)
+	sess, err := s.Graph.Store.Sessions.Get(context.Background(), id)
 	require.NoError(t, err)
 	return sessionView{Active: sess.Active, Count: sess.ListenerCount, ByLanguage: sess.ByLanguage}
 }
@@ -329,7 +329,7 @@ type sessionView struct {
 // listenerRecords counts the listener records of a session.
 func (s *system) listenerRecords(t *testing.T, id string) int {
 	t.Helper()
-	ls, err := s.Graph.Store.Listeners(context.Background(), id, "")
+	ls, err := s.Graph.Store.Connections.Listeners(context.Background(), id, "")
 	require.NoError(t, err)
 	return len(ls)
 }
@@ -355,14 +355,14 @@ func seedSession(t *testing.T, s *system, id string) string {
 	sess := session.Session{ID: id, SpeakerConnectionID: "seed-speaker-" + id, SpeakerUserID: "seed", SourceLanguage: "en", QualityTier: "standard",
 		CreatedAt: now, ExpiresAt: now.Add(time.Hour), Active: true, ByLanguage: map[string]int{}}
 	spk := session.Connection{ID: sess.SpeakerConnectionID, SessionID: id, Role: session.RoleSpeaker, UserID: "seed", ConnectedAt: now, LastSeenAt: now}
-	require.NoError(t, s.Graph.Store.CreateSession(context.Background(), sess, spk))
+	require.NoError(t, s.Graph.Store.Sessions.Create(context.Background(), sess, spk))
 	return id
 }
 
 // speakerConnection reads the current speaker connection id of a session.
 func (s *system) speakerConnection(t *testing.T, id string) string {
 	t.Helper()
-	sess, err := s.Graph.Store.GetSession(context.Background(), id)
+	sess, err := s.Graph.Store.Sessions.Get(context.Background(), id)
 	require.NoError(t, err)
 	return sess.SpeakerConnectionID
 }

@@ -22,7 +22,7 @@ type snapshot struct {
 func (s *system) snapshot(t *testing.T, id string) snapshot {
 	t.Helper()
 	ctx := context.Background()
-	sess, err := s.Graph.Store.GetSession(ctx, id)
+	sess, err := s.Graph.Store.Sessions.Get(ctx, id)
 	require.NoError(t, err)
 	all, err := s.Graph.Store.AllConnections(ctx)
 	require.NoError(t, err)

@@ -370,11 +370,11 @@ func (m *propSession) settle(rt *rapid.T) {
 // matches compares the stored counts and records with want (per language).
 func (m *propSession) matches(want map[string]int) error {
 	ctx := context.Background()
-	sess, err := m.sys.Graph.Store.GetSession(ctx, m.id)
+	sess, err := m.sys.Graph.Store.Sessions.Get(ctx, m.id)
 	if err != nil {
 		return err
 	}
-	ls, err := m.sys.Graph.Store.Listeners(ctx, m.id, "")
+	ls, err := m.sys.Graph.Store.Connections.Listeners(ctx, m.id, "")
 	if err != nil {
 		return err
 	}
@@ -442,15 +442,15 @@ func (m *propSession) speakerLeaves(rt *rapid.T) {
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		last = func() error {
-			sess, err := m.sys.Graph.Store.GetSession(ctx, m.id)
+			sess, err := m.sys.Graph.Store.Sessions.Get(ctx, m.id)
 			if err != nil {
 				return err
 			}
-			ls, err := m.sys.Graph.Store.Listeners(ctx, m.id, "")
+			ls, err := m.sys.Graph.Store.Connections.Listeners(ctx, m.id, "")
 			if err != nil {
 				return err
 			}
-			_, err = m.sys.Graph.Store.GetConnection(ctx, speakerConn)
+			_, err = m.sys.Graph.Store.Connections.Get(ctx, speakerConn)
 			switch {
 			case sess.Active:
 				return errors.New("session still active")
@@ -484,7 +484,7 @@ func (m *propSession) startPoller() {
 			ended := m.overlapsEnded.Load()
 			// Stopping cancels only the wait: a request cancelled in flight
 			// makes the SDK complain about the connection it abandons.
-			sess, err := m.sys.Graph.Store.GetSession(context.Background(), m.id)
+			sess, err := m.sys.Graph.Store.Sessions.Get(context.Background(), m.id)
 			started := m.overlapsStarted.Load()
 			if err == nil && sess.Active {
 				bound := m.capacity + int(started-ended)

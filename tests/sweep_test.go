@@ -97,7 +97,7 @@ func TestSweepRepairsCountsAndOrphans(t *testing.T) {
 	ctx := context.Background()
 
 	// A lost decrement: the count says 1, the records say 2.
-	_, err := sys.Graph.Store.ReleaseListener(ctx, id, "es")
+	_, err := sys.Graph.Store.Sessions.Release(ctx, id, "es")
 	require.NoError(t, err)
 	require.Equal(t, 1, sys.session(t, id).Count)
 
@@ -105,7 +105,7 @@ func TestSweepRepairsCountsAndOrphans(t *testing.T) {
 	_, other := sys.speaker(t, "other")
 	resp, _ := sys.invoke(t, apiEvent(t, "CONNECT", "$connect", "orphan-listener", map[string]string{"action": "joinSession", "sessionId": other, "targetLanguage": "es"}, ""))
 	require.Equal(t, 200, resp.StatusCode)
-	_, err = sys.Graph.Store.EndSession(ctx, other, sys.speakerConnection(t, other), session.ReasonSpeakerDisconnected, sys.clock.Now())
+	_, err = sys.Graph.Store.Sessions.End(ctx, other, sys.speakerConnection(t, other), session.ReasonSpeakerDisconnected, nil, sys.clock.Now())
 	require.NoError(t, err)
 
 	rep, _ := sys.sweep(t)
@@ -114,7 +114,7 @@ func TestSweepRepairsCountsAndOrphans(t *testing.T) {
 	v := sys.session(t, id)
 	assert.Equal(t, 2, v.Count)
 	assert.Equal(t, map[string]int{"es": 1, "de": 1}, nonZeroCounts(v.ByLanguage))
-	_, err = sys.Graph.Store.GetConnection(ctx, "orphan-listener")
+	_, err = sys.Graph.Store.Connections.Get(ctx, "orphan-listener")
 	assert.ErrorIs(t, err, session.ErrNotFound)
 }
 
@@ -139,7 +139,7 @@ func TestSweepCostDoesNotGrowWithEndedSessions(t *testing.T) {
 
 func sessionOfConnection(t *testing.T, s *system, connID string) string {
 	t.Helper()
-	c, err := s.Graph.Store.GetConnection(context.Background(), connID)
+	c, err := s.Graph.Store.Connections.Get(context.Background(), connID)
 	require.NoError(t, err)
 	return c.SessionID
 }

@@ -39,11 +39,11 @@ func (b *bench) expect(scenario, check string, err error) {
 func (s *system) checkCounts(ctx context.Context, ids []string) error {
 	var problems []string
 	for _, id := range ids {
-		sess, err := s.inspect.GetSession(ctx, id)
+		sess, err := s.inspect.Sessions.Get(ctx, id)
 		if err != nil {
 			return fmt.Errorf("read %s: %w", id, err)
 		}
-		ls, err := s.inspect.Listeners(ctx, id, "")
+		ls, err := s.inspect.Connections.Listeners(ctx, id, "")
 		if err != nil {
 			return fmt.Errorf("list listeners of %s: %w", id, err)
 		}
@@ -128,7 +128,7 @@ func (s *system) monitor(ctx context.Context, ids []string, capacity int, every 
 					return
 				}
 				allowed := m.capacity + int(m.allowance.Load())
-				sess, err := s.inspect.GetSession(context.WithoutCancel(ctx), id)
+				sess, err := s.inspect.Sessions.Get(context.WithoutCancel(ctx), id)
 				if err != nil {
 					continue
 				}

@@ -166,7 +166,7 @@ func (b *bench) endSession(ctx context.Context, sc string, s *system, spk *clien
 		return countIs(ctx, s, id, 0)
 	}))
 	b.expect(sc, "no connection record left at all", eventually(15*time.Second, func() error { return s.noRecords(ctx) }))
-	sess, err := s.inspect.GetSession(ctx, id)
+	sess, err := s.inspect.Sessions.Get(ctx, id)
 	if err == nil && sess.Active {
 		err = errors.New("session still active")
 	}
@@ -299,7 +299,7 @@ func (b *bench) scenarioFanout(ctx context.Context) error {
 
 // countIs checks a session's stored listenerCount.
 func countIs(ctx context.Context, s *system, id string, want int) error {
-	sess, err := s.inspect.GetSession(ctx, id)
+	sess, err := s.inspect.Sessions.Get(ctx, id)
 	if err != nil {
 		return err
 	}

@@ -185,7 +185,7 @@ func (b *bench) scenarioSustain(ctx context.Context) error {
 	mon.allowance.Store(0)
 	var inactive []string
 	for _, id := range ids {
-		if sess, err := s.inspect.GetSession(ctx, id); err != nil || !sess.Active {
+		if sess, err := s.inspect.Sessions.Get(ctx, id); err != nil || !sess.Active {
 			inactive = append(inactive, fmt.Sprintf("%s inactive (%v)", id, err))
 		}
 	}

@@ -4,30 +4,20 @@ import (
 	"context"
 	"encoding/json"
 	"time"
-
-	"github.com/livecast/sessions/session"
 )
 
-// observe records the metrics of one handled operation (SPEC R18): latency of
-// creations, joins and heartbeats; every error by code; rate-limit refusals.
-func (r *Router) observe(operation string, start time.Time, err error) {
-	if err != nil {
-		code := session.ErrorCode(err)
-		r.metrics.count(MetricConnectionErrors, 1, map[string]string{"ErrorCode": string(code)})
-		if code == session.CodeRateLimitExceeded {
-			r.metrics.count(MetricRateLimitExceeded, 1, nil)
-		}
-		return
-	}
-	elapsed := r.now().Sub(start)
-	switch operation {
-	case session.ActionCreate:
-		r.metrics.latency(MetricSessionCreationLatency, elapsed)
-	case session.ActionJoin:
-		r.metrics.latency(MetricListenerJoinLatency, elapsed)
-	case RouteHeartbeat:
-		r.metrics.latency(MetricHeartbeatLatency, elapsed)
-	}
+// sweepReport is the sweep's answer to its invoker (EventBridge ignores it;
+// an operator invoking the function by hand reads it).
+type sweepReport struct {
+	ActiveSessions int `json:"activeSessions"`
+	TotalListeners int `json:"totalListeners"`
+	Ended          int `json:"ended"`
+	SpeakersLost   int `json:"speakersLost"`
+	Closed         int `json:"closed"`
+	Released       int `json:"released"`
+	Orphans        int `json:"orphans"`
+	Reconciled     int `json:"reconciled"`
+	Failures       int `json:"failures"`
 }
 
 // sweep runs the scheduled repair and publishes the gauges it measures.
@@ -35,14 +25,14 @@ func (r *Router) sweep(ctx context.Context) (json.RawMessage, error) {
 	start := r.now()
 	rep, err := r.svc.Sweep(ctx)
 	r.logOutcome(ctx, "sweep", "", start, err, "activeSessions", rep.ActiveSessions, "totalListeners", rep.TotalListeners,
-		"ended", rep.Ended, "closed", rep.Closed, "orphans", rep.Orphans, "reconciled", rep.Reconciled, "failures", rep.Failures)
+		"ended", rep.Ended, "speakersLost", rep.SpeakersLost, "closed", rep.Closed, "released", rep.Released, "orphans", rep.Orphans, "reconciled", rep.Reconciled, "failures", rep.Failures)
 	if err != nil {
 		return nil, err
 	}
 	r.metrics.emit(nil,
 		metric{name: MetricActiveSessions, unit: unitCount, value: float64(rep.ActiveSessions)},
 		metric{name: MetricTotalListeners, unit: unitCount, value: float64(rep.TotalListeners)})
-	return r.respond(rep)
+	return r.respond(sweepReport(rep))
 }
 
 // ScheduledEvent is what EventBridge's one-minute schedule delivers (the

@@ -1,0 +1,96 @@
+package session
+
+import (
+	"context"
+	"errors"
+)
+
+// EndSession ends a session whose speaker connection is speakerConnectionID:
+// every listener gets SessionEnded and is disconnected, and every listener
+// record is removed. If the speaker refreshed meanwhile, the old
+// connection's end changes nothing.
+//
+// Records are deleted before the listeners are closed, so the $disconnect
+// each close triggers finds nothing and costs one request. The session item
+// keeps the list of listeners still to close until they all were, so if this
+// invocation dies midway the sweep finishes the job: no listener stays
+// connected and invisible.
+func (s *Service) EndSession(ctx context.Context, sessionID, speakerConnectionID, reason string) error {
+	listeners, err := s.conns.Listeners(ctx, sessionID, "")
+	if err != nil {
+		return classify(sessionID, err)
+	}
+	ids := make([]string, len(listeners))
+	for i, c := range listeners {
+		ids[i] = c.ID
+	}
+	_, err = s.sessions.End(ctx, sessionID, speakerConnectionID, reason, ids, s.now())
+	switch {
+	case errors.Is(err, ErrNotSpeaker):
+		s.log.InfoContext(ctx, "replaced speaker connection closed", "operation", "disconnect", "correlationId", sessionID)
+		return nil
+	case errors.Is(err, ErrNotFound):
+		return nil
+	case err != nil:
+		return classify(sessionID, err)
+	}
+	s.log.InfoContext(ctx, "session ended", "operation", "endSession", "correlationId", sessionID, "reason", reason, "listeners", len(listeners))
+	return s.closeListeners(ctx, sessionID, listeners, reason)
+}
+
+// closeListeners removes the records of an ended session's listeners, tells
+// each why and closes it, then marks the ending complete.
+func (s *Service) closeListeners(ctx context.Context, sessionID string, listeners []Connection, reason string) error {
+	ids := make([]string, len(listeners))
+	for i, c := range listeners {
+		ids[i] = c.ID
+	}
+	if err := s.conns.DeleteMany(ctx, ids); err != nil {
+		return classify(sessionID, err)
+	}
+	res := s.fanOut(ctx, connected(listeners), SessionEnded{SessionID: sessionID, Reason: reason}, true)
+	if err := s.sessions.FinishEnd(ctx, sessionID); err != nil {
+		return classify(sessionID, err)
+	}
+	s.log.InfoContext(ctx, "listeners closed", "operation", "endSession", "correlationId", sessionID, "listeners", len(listeners), "delivered", res.Delivered, "gone", len(res.Gone))
+	return nil
+}
+
+// EndByRequest is the speaker's endSession action: the session ends at once
+// for everyone, and the speaker's connection is closed after it is told.
+func (s *Service) EndByRequest(ctx context.Context, connectionID string) error {
+	conn, err := s.conns.Get(ctx, connectionID)
+	if err != nil {
+		return classify("", err)
+	}
+	if conn.Role != RoleSpeaker {
+		return &Error{Code: CodeForbidden, Message: "Only the speaker can end the session", SessionID: conn.SessionID}
+	}
+	if err := s.EndSession(ctx, conn.SessionID, connectionID, ReasonSpeakerEnded); err != nil {
+		return err
+	}
+	if err := s.messenger.Send(ctx, connectionID, SessionEnded{SessionID: conn.SessionID, Reason: ReasonSpeakerEnded}); err != nil && !errors.Is(err, ErrConnectionGone) {
+		return classify(conn.SessionID, err)
+	}
+	if err := s.messenger.Disconnect(ctx, connectionID); err != nil && !errors.Is(err, ErrConnectionGone) {
+		return classify(conn.SessionID, err)
+	}
+	return nil
+}
+
+// connected leaves out held seats: their connections are already gone.
+func connected(conns []Connection) []Connection {
+	out := make([]Connection, 0, len(conns))
+	for _, c := range conns {
+		if !c.Held() {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// connectedListeners lists the listeners of a session that can be reached.
+func (s *Service) connectedListeners(ctx context.Context, sessionID string) ([]Connection, error) {
+	listeners, err := s.conns.Listeners(ctx, sessionID, "")
+	return connected(listeners), err
+}

@@ -1,0 +1,38 @@
+package session
+
+import (
+	"context"
+	"errors"
+)
+
+// join admits an anonymous listener to a live session below capacity.
+func (s *Service) join(ctx context.Context, req ConnectRequest, p connectParams) (Welcome, error) {
+	if err := s.takeConnectionAttempt(ctx, req, true); err != nil {
+		return Welcome{}, withSession(err, p.sessionID)
+	}
+	st, err := s.admit(ctx, s.newListener(req, p))
+	switch {
+	case errors.Is(err, ErrDuplicateConnection):
+		return s.replayed(ctx, req), nil
+	case err != nil:
+		return Welcome{}, classify(p.sessionID, err)
+	}
+	return s.listenerWelcome(WelcomeJoined, req, p, st), nil
+}
+
+func (s *Service) newListener(req ConnectRequest, p connectParams) Connection {
+	now := s.now()
+	return Connection{ID: req.ConnectionID, SessionID: p.sessionID, Role: RoleListener, TargetLanguage: p.targetLanguage,
+		ConnectedAt: now, LastSeenAt: now, SourceIPHash: HashID(req.SourceIP)}
+}
+
+func (s *Service) listenerWelcome(kind string, req ConnectRequest, p connectParams, st seat) Welcome {
+	w := Welcome{Kind: kind, ConnectionID: req.ConnectionID, SessionID: p.sessionID, Role: RoleListener,
+		TargetLanguage: p.targetLanguage, ResumeToken: st.resumeToken}
+	if st.session.ID != "" {
+		a := audienceOf(st.session)
+		w.SourceLanguage = st.session.SourceLanguage
+		w.Audience = &a
+	}
+	return w
+}

@@ -1,0 +1,71 @@
+package session
+
+import (
+	"context"
+	"errors"
+)
+
+// speakerLost keeps a session whose speaker's connection was lost: listeners
+// are told when it will end unless the speaker returns, and the broadcast
+// pauses (the original listener clients show the gap as a pause).
+func (s *Service) speakerLost(ctx context.Context, speaker Connection) error {
+	deadline := s.now().Add(s.cfg.ReconnectWindow)
+	before, err := s.sessions.SpeakerLost(ctx, speaker.SessionID, speaker.ID, deadline)
+	switch {
+	case errors.Is(err, ErrNotSpeaker), errors.Is(err, ErrNotFound), errors.Is(err, ErrReplayed):
+		// A replaced connection, an ended session, or a window already open.
+		return nil
+	case err != nil:
+		return classify(speaker.SessionID, err)
+	}
+	s.log.InfoContext(ctx, "speaker connection lost; session waits", "operation", "disconnect", "correlationId", speaker.SessionID, "reconnectDeadline", deadline.UnixMilli())
+	listeners, err := s.connectedListeners(ctx, speaker.SessionID)
+	if err != nil {
+		return classify(speaker.SessionID, err)
+	}
+	msgs := []Message{SpeakerDisconnected{SessionID: speaker.SessionID, ReconnectDeadline: deadline}}
+	if !before.EffectiveBroadcast().Paused {
+		paused := before.Broadcast
+		paused.Paused = true
+		msgs = append(msgs, BroadcastChanged{SessionID: speaker.SessionID, State: paused}, PausedChanged{SessionID: speaker.SessionID, Paused: true})
+	}
+	s.tellAll(ctx, listeners, msgs...)
+	return nil
+}
+
+// announceReturn tells listeners their speaker is back, and resumes the
+// broadcast if only the gap had paused it.
+func (s *Service) announceReturn(ctx context.Context, sessionID string, r SpeakerReturn) {
+	listeners, err := s.connectedListeners(ctx, sessionID)
+	if err != nil {
+		s.log.WarnContext(ctx, "speaker's return not announced", "operation", "refreshConnection", "correlationId", sessionID, "error", err.Error())
+		return
+	}
+	msgs := []Message{SpeakerReconnected{SessionID: sessionID}}
+	if r.Resumed {
+		msgs = append(msgs, BroadcastChanged{SessionID: sessionID, State: r.Broadcast}, PausedChanged{SessionID: sessionID, Paused: false})
+	}
+	s.tellAll(ctx, listeners, msgs...)
+}
+
+// tellAll sends each message, in order, to every connection, and cleans up
+// the ones that turned out gone.
+func (s *Service) tellAll(ctx context.Context, conns []Connection, msgs ...Message) {
+	var gone []Connection
+	for _, m := range msgs {
+		gone = append(gone, s.fanOut(ctx, conns, m, false).Gone...)
+	}
+	s.dropGone(ctx, uniqueConnections(gone))
+}
+
+func uniqueConnections(conns []Connection) []Connection {
+	seen := map[string]bool{}
+	out := conns[:0:0]
+	for _, c := range conns {
+		if !seen[c.ID] {
+			seen[c.ID] = true
+			out = append(out, c)
+		}
+	}
+	return out
+}

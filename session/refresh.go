@@ -1,0 +1,123 @@
+package session
+
+import (
+	"context"
+	"errors"
+	"slices"
+)
+
+// refreshSpeaker moves a session to a new connection of its speaker: before
+// API Gateway's two-hour wall, or to come back within the reconnect window
+// after the old connection was lost.
+func (s *Service) refreshSpeaker(ctx context.Context, req ConnectRequest, p connectParams) (Welcome, error) {
+	if err := s.takeConnectionAttempt(ctx, req, false); err != nil {
+		return Welcome{}, withSession(err, p.sessionID)
+	}
+	id, err := s.verify(ctx, p.token)
+	if err != nil {
+		return Welcome{}, withSession(err, p.sessionID)
+	}
+	now := s.now()
+	conn := Connection{ID: req.ConnectionID, SessionID: p.sessionID, Role: RoleSpeaker, UserID: id.Subject, ConnectedAt: now, LastSeenAt: now, SourceIPHash: HashID(req.SourceIP)}
+	before, err := s.sessions.TakeOverSpeaker(ctx, conn, now.Add(s.cfg.SessionMaxDuration), now)
+	switch {
+	case errors.Is(err, ErrDuplicateConnection):
+		return s.replayed(ctx, req), nil
+	case err != nil:
+		return Welcome{}, classify(p.sessionID, err)
+	}
+	s.log.InfoContext(ctx, "speaker connection refreshed", "operation", "refreshConnection", "correlationId", p.sessionID, "userId", id.Subject, "returned", !before.SpeakerConnected())
+	a := audienceOf(before)
+	a.SpeakerConnectionID = req.ConnectionID
+	w := Welcome{Kind: WelcomeRefreshed, ConnectionID: req.ConnectionID, SessionID: p.sessionID, Role: RoleSpeaker, Audience: &a}
+	if !before.SpeakerConnected() {
+		w.Return = &SpeakerReturn{Resumed: before.GapPaused && !before.Broadcast.Paused, Broadcast: before.Broadcast}
+	}
+	return w, nil
+}
+
+// refreshListener admits a listener's new connection. With a resume token it
+// takes back the token's seat, even at a full session. Without one it counts
+// against capacity like a join, unless the session is full and it can be
+// matched to the connection it replaces: an original client refreshing
+// before the wall (same session, language and address, a connection already
+// asked to refresh). Capacity has no other door.
+func (s *Service) refreshListener(ctx context.Context, req ConnectRequest, p connectParams) (Welcome, error) {
+	if err := s.takeConnectionAttempt(ctx, req, false); err != nil {
+		return Welcome{}, withSession(err, p.sessionID)
+	}
+	conn := s.newListener(req, p)
+	if p.resumeToken != "" {
+		return s.resume(ctx, req, p, conn)
+	}
+	st, err := s.admit(ctx, conn)
+	switch {
+	case errors.Is(err, ErrDuplicateConnection):
+		return s.replayed(ctx, req), nil
+	case errors.Is(err, ErrSessionFull):
+		return s.replaceRefreshing(ctx, req, p, conn, err)
+	case err != nil:
+		return Welcome{}, classify(p.sessionID, err)
+	}
+	return s.listenerWelcome(WelcomeRefreshed, req, p, st), nil
+}
+
+// resume takes a seat back with its single-use token.
+func (s *Service) resume(ctx context.Context, req ConnectRequest, p connectParams, conn Connection) (Welcome, error) {
+	oldID, hash, ok := parseResumeToken(p.resumeToken)
+	if !ok {
+		return Welcome{}, &Error{Code: CodeInvalidParameters, Field: "resumeToken", SessionID: p.sessionID, Message: "resumeToken is malformed"}
+	}
+	token, newHash, err := newResumeToken(conn.ID)
+	if err != nil {
+		return Welcome{}, classify(p.sessionID, err)
+	}
+	conn.ResumeHash = newHash
+	old := Connection{ID: oldID, SessionID: p.sessionID, TargetLanguage: p.targetLanguage, ResumeHash: hash}
+	switch err := s.conns.Reclaim(ctx, old, conn, s.now()); {
+	case errors.Is(err, ErrDuplicateConnection):
+		return s.replayed(ctx, req), nil
+	case err != nil:
+		return Welcome{}, classify(p.sessionID, err)
+	}
+	// The old connection may still be open (the client noticed the loss
+	// before the service did): it no longer has a seat, so it goes.
+	if err := s.messenger.Disconnect(ctx, oldID); err != nil && !errors.Is(err, ErrConnectionGone) {
+		s.log.WarnContext(ctx, "replaced connection not closed", "operation", "refreshConnection", "correlationId", p.sessionID, "error", err.Error())
+	}
+	s.log.InfoContext(ctx, "listener seat resumed", "operation", "refreshConnection", "correlationId", p.sessionID, "targetLanguage", p.targetLanguage)
+	return s.listenerWelcome(WelcomeRefreshed, req, p, seat{resumeToken: token}), nil
+}
+
+// replaceRefreshing lets a token-less refresh into a full session only in
+// place of the connection it refreshes; full is the refusal otherwise.
+func (s *Service) replaceRefreshing(ctx context.Context, req ConnectRequest, p connectParams, conn Connection, full error) (Welcome, error) {
+	listeners, err := s.conns.Listeners(ctx, p.sessionID, p.targetLanguage)
+	if err != nil {
+		return Welcome{}, classify(p.sessionID, err)
+	}
+	askedBefore := s.now().Add(-s.cfg.RefreshAfter)
+	candidates := slices.DeleteFunc(listeners, func(c Connection) bool {
+		return c.ID == conn.ID || c.Held() || c.SourceIPHash != conn.SourceIPHash || c.ConnectedAt.After(askedBefore)
+	})
+	if len(candidates) == 0 {
+		return Welcome{}, classify(p.sessionID, full)
+	}
+	old := slices.MinFunc(candidates, func(a, b Connection) int { return a.ConnectedAt.Compare(b.ConnectedAt) })
+	token, hash, err := newResumeToken(conn.ID)
+	if err != nil {
+		return Welcome{}, classify(p.sessionID, err)
+	}
+	conn.ResumeHash = hash
+	switch err := s.conns.Replace(ctx, old, conn); {
+	case errors.Is(err, ErrDuplicateConnection):
+		return s.replayed(ctx, req), nil
+	case errors.Is(err, ErrNotFound):
+		// Another refresh took that one first.
+		return Welcome{}, classify(p.sessionID, full)
+	case err != nil:
+		return Welcome{}, classify(p.sessionID, err)
+	}
+	s.log.InfoContext(ctx, "listener connection replaced at capacity", "operation", "refreshConnection", "correlationId", p.sessionID, "targetLanguage", p.targetLanguage)
+	return s.listenerWelcome(WelcomeRefreshed, req, p, seat{resumeToken: token}), nil
+}

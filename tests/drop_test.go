@@ -1,0 +1,55 @@
+package tests
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/stretchr/testify/require"
+)
+
+// droppable is a client whose network can fail for real: drop resets its TCP
+// connection (RST, no close frame), as when a phone changes network.
+type droppable struct {
+	*client
+	mu  sync.Mutex
+	raw net.Conn
+}
+
+// dialDroppable connects like dial but keeps the TCP connection underneath.
+func (s *system) dialDroppable(t *testing.T, rawQuery string) *droppable {
+	t.Helper()
+	d := &droppable{}
+	transport := &http.Transport{DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+		c, err := (&net.Dialer{}).DialContext(ctx, network, addr)
+		d.mu.Lock()
+		d.raw = c
+		d.mu.Unlock()
+		return c, err
+	}}
+	t.Cleanup(transport.CloseIdleConnections)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	conn, resp, err := websocket.Dial(ctx, s.Gateway.URL()+"?"+rawQuery, &websocket.DialOptions{HTTPClient: &http.Client{Transport: transport}})
+	require.NoError(t, err, "dial: %v", resp)
+	conn.SetReadLimit(1 << 20)
+	d.client = &client{t: t, conn: conn, msgs: make(chan map[string]any, 1024), closed: make(chan struct{})}
+	go d.client.read()
+	t.Cleanup(func() { _ = conn.CloseNow() })
+	return d
+}
+
+// drop resets the TCP connection without a WebSocket close frame.
+func (d *droppable) drop() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if tcp, ok := d.raw.(*net.TCPConn); ok {
+		_ = tcp.SetLinger(0) // close sends RST, not FIN
+	}
+	_ = d.raw.Close()
+	<-d.client.closed
+}
