@@ -55,7 +55,11 @@ func (r *Router) connect(ctx context.Context, ev events.APIGatewayWebsocketProxy
 	start := r.now()
 	connID := ev.RequestContext.ConnectionID
 	query := queryOf(ev.QueryStringParameters, ev.MultiValueQueryStringParameters)
-	w, err := r.svc.Connect(ctx, session.ConnectRequest{ConnectionID: connID, SourceIP: ev.RequestContext.Identity.SourceIP, Query: query})
+	var w session.Welcome
+	err := checkQuery(query)
+	if err == nil {
+		w, err = r.svc.Connect(ctx, session.ConnectRequest{ConnectionID: connID, SourceIP: ev.RequestContext.Identity.SourceIP, Query: query})
+	}
 	action := ""
 	if a := query["action"]; len(a) == 1 && len(a[0]) <= 32 {
 		action = a[0]
@@ -84,8 +88,9 @@ func (r *Router) connect(ctx context.Context, ev events.APIGatewayWebsocketProxy
 
 func (r *Router) disconnect(ctx context.Context, ev events.APIGatewayWebsocketProxyRequest) (json.RawMessage, error) {
 	start := r.now()
+	status := disconnectStatusOf(ev)
 	err := r.svc.Disconnect(ctx, ev.RequestContext.ConnectionID)
-	r.logOutcome(ctx, "disconnect", session.HashID(ev.RequestContext.ConnectionID), start, err)
+	r.logOutcome(ctx, "disconnect", session.HashID(ev.RequestContext.ConnectionID), start, err, "disconnectStatusCode", status.Code)
 	if err != nil && StatusOf(err) >= 500 {
 		// Returning the error lets Lambda's metrics see it; API Gateway ignores
 		// $disconnect results, and the sweep repairs what this missed.
@@ -126,6 +131,9 @@ func operationOf(route string) string {
 }
 
 func (r *Router) dispatchMessage(ctx context.Context, route, connID, requestID, body string) error {
+	if err := checkMessageText(body); err != nil {
+		return err
+	}
 	var msg clientMessage
 	if route != RouteDefault {
 		if err := decodeMessage(body, &msg); err != nil {
