@@ -1,10 +1,14 @@
 package gateway
 
 import (
+	"context"
 	"encoding/binary"
+	"encoding/json"
 	"net"
 	"testing"
+	"time"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -111,4 +115,24 @@ func TestDisconnectStatusOfRealConnections(t *testing.T) {
 			assert.Equal(t, 1, app.count(routeDisconnect, id), "$disconnect arrives once")
 		})
 	}
+}
+
+func TestResetDuringAMessageStillEndsWithDisconnect(t *testing.T) {
+	app := newFakeApp()
+	app.onEvent = func(ctx context.Context, ev events.APIGatewayWebsocketProxyRequest) (json.RawMessage, error) {
+		if ev.RequestContext.EventType == "MESSAGE" {
+			time.Sleep(50 * time.Millisecond) // still busy when the reset arrives
+		}
+		return respond(200, ""), nil
+	}
+	s := startServer(t, app, Options{})
+	conn, _ := rawUpgrade(t, s, clientFrame(true, 1, []byte(`{"action":"heartbeat"}`)))
+	id := app.connectID(t, 1)
+	app.wait(t, routeDefault, id, 1)
+	resetOnClose(t, conn)
+	require.NoError(t, conn.Close())
+
+	evs := app.wait(t, "", id, 3)
+	assert.Equal(t, routeDisconnect, evs[2].RequestContext.RouteKey, "$disconnect comes after the message it interrupted")
+	assert.Equal(t, int64(1006), evs[2].RequestContext.DisconnectStatusCode)
 }

@@ -36,9 +36,10 @@ func hasDotSegment(path string) bool {
 }
 
 // refuseHostileRequest answers, and returns true for, a request API Gateway
-// would not route: a URL over the quota (414, as API Gateway answers an
-// over-long request URI) or a path with dot segments (400). It runs before
-// anything else, so no event is made and no connection is looked up.
+// would not route: a URL over the quota (414: API Gateway's quotas page says
+// a request whose URI is over a length limit gets "414 Request URI too long")
+// or a path with dot segments (400). It runs before anything else, so no
+// event is made and no connection is looked up.
 func refuseHostileRequest(w http.ResponseWriter, r *http.Request) bool {
 	switch {
 	case urlLength(r) > maxURLLength:
