@@ -7,23 +7,9 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/coder/websocket"
-)
-
-// Close codes and the reasons API Gateway gives with them.
-const (
-	closeNormal    = 1000
-	closeGoingAway = 1001
-	closeNoStatus  = 1005 // never sent: the peer's close frame had no code
-	closeAbnormal  = 1006 // never sent: the connection dropped
-	closeTooBig    = 1009
-	closeTLS       = 1015 // never sent
-
-	reasonNormal     = "Connection Closed Normally"
-	reasonGoingAway  = "Going away"
-	reasonFrameLimit = "Frame size limit exceeded"
-	reasonTooBig     = "Message too big"
 )
 
 // queueSize bounds messages read but not yet handled; a full queue makes the
@@ -38,13 +24,8 @@ type inbound struct {
 	at   time.Time
 }
 
-type closeCause struct {
-	code   int
-	reason string
-}
-
 // connection is one upgraded client. Three goroutines serve it:
-//   - readLoop reads messages and enforces the frame limit;
+//   - readLoop reads messages and enforces the frame limit and UTF-8 text;
 //   - work invokes the product for each message, one at a time in arrival
 //     order (API Gateway promises no order; sequential handling is the
 //     simplest rule for clients to reason about), then sends $disconnect —
@@ -167,6 +148,13 @@ func (c *connection) readLoop() {
 			c.requestClose(closeTooBig, reasonFrameLimit)
 			continue
 		}
+		if typ == websocket.MessageText && !utf8.Valid(data) {
+			// RFC 6455 §8.1 fails the connection with 1007; the message is
+			// never routed, so the product only ever sees UTF-8 text
+			// (encoding/json would otherwise quietly repair it).
+			c.requestClose(closeBadData, reasonBadData)
+			continue
+		}
 		if c.closing() != nil {
 			continue // closing: read on only to finish the handshake
 		}
@@ -192,19 +180,6 @@ func (c *connection) closeSocket() {
 		_ = c.ws.CloseNow()
 	default:
 		_ = c.ws.Close(websocket.StatusCode(cause.code), cause.reason)
-	}
-}
-
-// observedClose maps a read error to the code API Gateway would report.
-func observedClose(err error) (int, string) {
-	var ce websocket.CloseError
-	switch {
-	case errors.As(err, &ce):
-		return int(ce.Code), ce.Reason
-	case errors.Is(err, websocket.ErrMessageTooBig):
-		return closeTooBig, reasonTooBig
-	default:
-		return closeAbnormal, ""
 	}
 }
 

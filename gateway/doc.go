@@ -4,8 +4,11 @@
 // WebSocket traffic into $connect, MESSAGE and $disconnect events and offers
 // the @connections management API. Locally a Server does the same in-process,
 // faithfully enough that clients and the product cannot tell the difference:
-// the same event JSON, the same limits (frame, message, idle, age), the same
-// status codes and the same error shapes the AWS SDK expects.
+// the same event JSON, the same limits (URL length, frame, message, idle,
+// age), the same close codes in $disconnect, the same status codes and the
+// same error shapes the AWS SDK expects. Requests API Gateway would not route
+// (over-long URLs, paths with dot segments, text that is not UTF-8) are
+// refused before any event is made.
 //
 // A Server is shaped like httptest.Server: New starts it, URL gives clients
 // their address, ManagementEndpoint gives the product its @connections

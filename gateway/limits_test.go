@@ -22,7 +22,10 @@ func TestIdleTimeout(t *testing.T) {
 		start := time.Now()
 		assert.Equal(t, websocket.StatusGoingAway, readClose(t, c))
 		assert.GreaterOrEqual(t, time.Since(start), 80*time.Millisecond)
-		assert.Equal(t, int64(1001), app.wait(t, routeDisconnect, id, 1)[0].RequestContext.DisconnectStatusCode)
+		rc := app.wait(t, routeDisconnect, id, 1)[0].RequestContext
+		assert.Equal(t, int64(1001), rc.DisconnectStatusCode)
+		require.NotNil(t, rc.DisconnectReason)
+		assert.Equal(t, "Going away", *rc.DisconnectReason)
 	})
 	t.Run("client messages keep it open, server messages do not", func(t *testing.T) {
 		app := newFakeApp()
@@ -77,7 +80,10 @@ func TestMaxDuration(t *testing.T) {
 	}()
 	assert.Equal(t, websocket.StatusGoingAway, readClose(t, c))
 	<-done
-	assert.Equal(t, int64(1001), app.wait(t, routeDisconnect, id, 1)[0].RequestContext.DisconnectStatusCode)
+	rc := app.wait(t, routeDisconnect, id, 1)[0].RequestContext
+	assert.Equal(t, int64(1001), rc.DisconnectStatusCode, "the code chosen for the 2-hour limit (see closeGoingAway's comment)")
+	require.NotNil(t, rc.DisconnectReason)
+	assert.Equal(t, "Going away", *rc.DisconnectReason)
 }
 
 func TestFrameAndMessageLimits(t *testing.T) {

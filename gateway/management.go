@@ -6,8 +6,6 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"net/url"
-	"strings"
 	"time"
 )
 
@@ -17,33 +15,6 @@ const postTimeout = 10 * time.Second
 
 // managementTimeLayout is the ISO 8601 form AWS returns and the SDK parses.
 const managementTimeLayout = "2006-01-02T15:04:05.000Z"
-
-// connectionIDFromPath recognises @connections calls at /@connections/{id}
-// (BaseEndpoint without a stage) and /{stage}/@connections/{id} (the AWS
-// shape). It works on the escaped path so an id containing an escaped "/"
-// stays one segment, and accepts "@" escaped as %40, as some clients send it.
-func connectionIDFromPath(escapedPath string) (string, bool) {
-	parts := strings.Split(strings.TrimPrefix(escapedPath, "/"), "/")
-	var seg string
-	switch {
-	case len(parts) == 2 && isConnectionsSegment(parts[0]):
-		seg = parts[1]
-	case len(parts) == 3 && isConnectionsSegment(parts[1]):
-		seg = parts[2]
-	default:
-		return "", false
-	}
-	id, err := url.PathUnescape(seg)
-	if err != nil || id == "" {
-		return "", false
-	}
-	return id, true
-}
-
-func isConnectionsSegment(seg string) bool {
-	s, err := url.PathUnescape(seg)
-	return err == nil && s == "@connections"
-}
 
 // getConnectionOutput uses the JSON names of the service model, which the
 // SDK's GetConnection deserializer reads.

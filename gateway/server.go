@@ -179,10 +179,16 @@ func (s *Server) enter() bool {
 
 // serveHTTP dispatches like API Gateway's single hostname does: @connections
 // calls, WebSocket upgrades at any path, and everything else to Extra.
+// Hostile requests are refused first, before any of them sees the request.
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
-	id, isManagement := connectionIDFromPath(r.URL.EscapedPath())
+	if refuseHostileRequest(w, r) {
+		return
+	}
+	id, kind := parseManagementPath(r.URL)
 	switch {
-	case isManagement:
+	case kind == malformedManagement:
+		writeAWSError(w, http.StatusBadRequest, "BadRequestException", "Bad Request")
+	case kind == connectionPath:
 		if !s.enter() {
 			writeJSONMessage(w, http.StatusServiceUnavailable, "Service Unavailable")
 			return

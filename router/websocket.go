@@ -55,7 +55,11 @@ func (r *Router) connect(ctx context.Context, ev events.APIGatewayWebsocketProxy
 	start := r.now()
 	connID := ev.RequestContext.ConnectionID
 	query := queryOf(ev.QueryStringParameters, ev.MultiValueQueryStringParameters)
-	w, err := r.svc.Connect(ctx, session.ConnectRequest{ConnectionID: connID, SourceIP: ev.RequestContext.Identity.SourceIP, Query: query})
+	var w session.Welcome
+	err := checkQuery(query)
+	if err == nil {
+		w, err = r.svc.Connect(ctx, session.ConnectRequest{ConnectionID: connID, SourceIP: ev.RequestContext.Identity.SourceIP, Query: query})
+	}
 	action := ""
 	if a := query["action"]; len(a) == 1 && len(a[0]) <= 32 {
 		action = a[0]
@@ -84,12 +88,11 @@ func (r *Router) connect(ctx context.Context, ev events.APIGatewayWebsocketProxy
 
 func (r *Router) disconnect(ctx context.Context, ev events.APIGatewayWebsocketProxyRequest) (json.RawMessage, error) {
 	start := r.now()
-	// API Gateway reports how the connection ended: a close frame's code,
-	// 1006 when it vanished, 1001 for its idle timeout. That tells a
-	// deliberate goodbye from a lost connection.
-	code := int(ev.RequestContext.DisconnectStatusCode)
-	err := r.svc.Disconnect(ctx, ev.RequestContext.ConnectionID, code)
-	r.logOutcome(ctx, "disconnect", session.HashID(ev.RequestContext.ConnectionID), start, err, "closeCode", code)
+	// How the connection ended tells a deliberate goodbye from a lost
+	// connection (disconnect_status.go lists the codes).
+	status := disconnectStatusOf(ev)
+	err := r.svc.Disconnect(ctx, ev.RequestContext.ConnectionID, status.Code)
+	r.logOutcome(ctx, "disconnect", session.HashID(ev.RequestContext.ConnectionID), start, err, "disconnectStatusCode", status.Code)
 	if err != nil && StatusOf(err) >= 500 {
 		// Returning the error lets Lambda's metrics see it; API Gateway ignores
 		// $disconnect results, and the sweep repairs what this missed.
@@ -130,6 +133,9 @@ func operationOf(route string) string {
 }
 
 func (r *Router) dispatchMessage(ctx context.Context, route, connID, requestID, body string) error {
+	if err := checkMessageText(body); err != nil {
+		return err
+	}
 	var msg clientMessage
 	if route != RouteDefault {
 		if err := decodeMessage(body, &msg); err != nil {
