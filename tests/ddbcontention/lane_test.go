@@ -46,13 +46,18 @@ func newFakeUpstream(t *testing.T, answer func(w http.ResponseWriter, r *http.Re
 }
 
 func send(ctx context.Context, url, op, body string) (*http.Response, string, error) {
+	return sendFrom(ctx, url, "eu-west-1", op, body)
+}
+
+// sendFrom sends a DynamoDB request signed (in form only) for region.
+func sendFrom(ctx context.Context, url, region, op, body string) (*http.Response, string, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, strings.NewReader(body))
 	if err != nil {
 		return nil, "", err
 	}
 	req.Header.Set("X-Amz-Target", "DynamoDB_20120810."+op)
 	req.Header.Set("Content-Type", "application/x-amz-json-1.0")
-	req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=test/20260101/eu-west-1/dynamodb/aws4_request, SignedHeaders=host, Signature=abc")
+	req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=test/20260101/"+region+"/dynamodb/aws4_request, SignedHeaders=host, Signature=abc")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return nil, "", err

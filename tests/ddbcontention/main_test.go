@@ -76,7 +76,9 @@ func setup(t *testing.T, opts Options) fixture {
 		},
 	})
 	require.NoError(t, err)
-	t.Cleanup(func() { _, _ = f.direct.DeleteTable(context.Background(), &dynamodb.DeleteTableInput{TableName: aws.String(f.table)}) })
+	t.Cleanup(func() {
+		_, _ = f.direct.DeleteTable(context.Background(), &dynamodb.DeleteTableInput{TableName: aws.String(f.table)})
+	})
 	return f
 }
 

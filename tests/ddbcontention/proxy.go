@@ -130,12 +130,8 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err := p.delay(r.Context()); err != nil {
 		return
 	}
-	switch op {
-	case opTransactWriteItems, opTransactGetItems, opPutItem, opUpdateItem, opDeleteItem, opBatchWriteItem, opCreateTable, opDeleteTable:
-	default:
-		p.forward(w, r, p.admit(nil))
-		return
-	}
+	// The whole body is read before the request is admitted, so a client
+	// slow to send never holds the emulator's one lane.
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxRequestBody))
 	if err != nil {
 		writeError(w, p.requestID(), serviceError{Type: "com.amazon.coral.service#SerializationException", Message: "read request body: " + err.Error()})
@@ -149,24 +145,23 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (p *Proxy) judge(w http.ResponseWriter, r *http.Request, op string, body []byte) {
 	authorization := r.Header.Get("Authorization")
 	region := regionOf(authorization)
-	if op == opCreateTable || op == opDeleteTable {
+	switch op {
+	case opTransactWriteItems:
+		p.transactWrite(w, r, p.identify(r.Context(), region, authorization, itemsOf(op, body)))
+	case opTransactGetItems:
+		p.transactGet(w, r, p.identify(r.Context(), region, authorization, itemsOf(op, body)))
+	case opPutItem, opUpdateItem, opDeleteItem:
+		p.singleWrite(w, r, p.identify(r.Context(), region, authorization, itemsOf(op, body)))
+	case opBatchWriteItem:
+		p.forward(w, r, p.admit(p.identify(r.Context(), region, authorization, itemsOf(op, body))))
+	case opCreateTable, opDeleteTable:
 		var table struct{ TableName string }
 		if json.Unmarshal(body, &table) == nil {
 			p.schemas.forget(region, table.TableName)
 		}
 		p.forward(w, r, p.admit(nil))
-		return
-	}
-	ids := p.identify(r.Context(), region, authorization, itemsOf(op, body))
-	switch op {
-	case opTransactWriteItems:
-		p.transactWrite(w, r, ids)
-	case opTransactGetItems:
-		p.transactGet(w, r, ids)
-	case opPutItem, opUpdateItem, opDeleteItem:
-		p.singleWrite(w, r, ids)
-	case opBatchWriteItem:
-		p.forward(w, r, p.admit(ids))
+	default:
+		p.forward(w, r, p.admit(nil))
 	}
 }
 
