@@ -8,7 +8,10 @@ type TB interface {
 }
 
 // Start starts a proxy in front of upstreamURL for one test and closes it
-// when the test ends.
+// when the test ends:
+//
+//	proxy := ddbcontention.Start(t, moto.URL, ddbcontention.Options{})
+//	t.Setenv("AWS_ENDPOINT_URL_DYNAMODB", proxy.URL())
 func Start(t TB, upstreamURL string, opts Options) *Proxy {
 	t.Helper()
 	p, err := New(upstreamURL, opts)
