@@ -54,10 +54,10 @@
 // adds retries for TransactionCanceledException whose reasons hold
 // TransactionConflict (not for TransactionConflictException). The standard
 // retryer also spends a client-wide token bucket (500 tokens, 14 per retry,
-// refilled only by successful requests): a storm of conflicts exhausts it after about
-// 35 retries, and later conflicts fail at once. The proxy's answers carry
-// DynamoDB's wire shape, so every client classifies them as it would
-// against DynamoDB.
+// refilled only by successful requests): a storm of conflicts exhausts it
+// after about 35 retries, and later conflicts fail at once. The proxy's
+// answers carry DynamoDB's wire shape, so every client classifies them as
+// it would against DynamoDB.
 //
 // # What it deliberately does not model
 //

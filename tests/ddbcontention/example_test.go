@@ -25,4 +25,3 @@ func ExampleNew() {
 	stats := proxy.Stats()
 	fmt.Println(stats.TransactionsCancelled, stats.TransactionConflictSum())
 }
-
