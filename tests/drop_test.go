@@ -2,6 +2,8 @@ package tests
 
 import (
 	"context"
+	"encoding/json"
+	"io"
 	"net"
 	"net/http"
 	"sync"
@@ -23,6 +25,13 @@ type droppable struct {
 // dialDroppable connects like dial but keeps the TCP connection underneath.
 func (s *system) dialDroppable(t *testing.T, rawQuery string) *droppable {
 	t.Helper()
+	d, status, body := s.tryDialDroppable(t, rawQuery)
+	require.NotNil(t, d, "upgrade refused with %d: %s", status, body)
+	return d
+}
+
+// tryDialDroppable is tryDial for a droppable client.
+func (s *system) tryDialDroppable(t *testing.T, rawQuery string) (*droppable, int, map[string]any) {
 	d := &droppable{}
 	transport := &http.Transport{DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
 		c, err := (&net.Dialer{}).DialContext(ctx, network, addr)
@@ -35,12 +44,20 @@ func (s *system) dialDroppable(t *testing.T, rawQuery string) *droppable {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	conn, resp, err := websocket.Dial(ctx, s.Gateway.URL()+"?"+rawQuery, &websocket.DialOptions{HTTPClient: &http.Client{Transport: transport}})
-	require.NoError(t, err, "dial: %v", resp)
+	if err != nil {
+		if resp == nil {
+			return nil, 0, map[string]any{"error": err.Error()}
+		}
+		var body map[string]any
+		raw, _ := io.ReadAll(resp.Body)
+		_ = json.Unmarshal(raw, &body)
+		return nil, resp.StatusCode, body
+	}
 	conn.SetReadLimit(1 << 20)
 	d.client = &client{t: t, conn: conn, msgs: make(chan map[string]any, 1024), closed: make(chan struct{})}
 	go d.client.read()
 	t.Cleanup(func() { _ = conn.CloseNow() })
-	return d
+	return d, http.StatusSwitchingProtocols, nil
 }
 
 // drop resets the TCP connection without a WebSocket close frame.

@@ -62,12 +62,14 @@ func TestPropertyCountsFollowRecordsUnderAnyInterleaving(t *testing.T) {
 			"burst":          m.burst,
 			"leave":          m.leave,
 			"refresh":        m.refresh,
+			"drop":           m.drop,
+			"reclaim":        m.reclaim,
 			"heartbeat":      m.heartbeat,
 			"changeLanguage": m.changeLanguage,
 			"speakerRefresh": m.speakerRefresh,
 			"settle":         m.settle,
 		}
-		names := []string{"join", "join", "burst", "leave", "refresh", "heartbeat", "changeLanguage", "speakerRefresh", "settle"}
+		names := []string{"join", "join", "burst", "leave", "refresh", "drop", "reclaim", "heartbeat", "changeLanguage", "speakerRefresh", "settle"}
 		for range rapid.IntRange(5, 40).Draw(rt, "steps") {
 			name := rapid.SampledFrom(names).Draw(rt, "action")
 			tally[name]++
@@ -104,9 +106,10 @@ var propLanguages = []string{"es", "fr", "de"}
 
 // propConn is one WebSocket connection and what it has received.
 type propConn struct {
-	*client
-	lang string
-	seen map[string]int
+	*droppable
+	lang  string
+	token string // the resume token of its last welcome
+	seen  map[string]int
 }
 
 // propSession is the model: what the clients hold, against which the store
@@ -119,12 +122,9 @@ type propSession struct {
 	sub      string
 	speaker  *propConn
 	live     []*propConn // admitted listeners not closed by us
+	dropped  []*propConn // listeners whose TCP connection we reset: their seats are held
 	closed   []*propConn // listeners we closed; their $disconnect may be pending
 	pending  int         // closed since the last settle (their release may be pending)
-
-	// Refresh overlaps: started when a refresh is admitted, ended at the
-	// settle that saw the old connection's release.
-	overlapsStarted, overlapsEnded atomic.Int64
 
 	pollStop  context.CancelFunc
 	pollDone  chan struct{}
@@ -152,12 +152,23 @@ func (m *propSession) dial(rt *rapid.T, q string) *propConn {
 }
 
 func (m *propSession) tryDial(rt *rapid.T, q string) (*propConn, int, string) {
-	c, status, body := m.sys.tryDial(m.t, q)
+	c, status, body := m.sys.tryDialDroppable(m.t, q)
 	if c == nil {
 		code, _ := body["code"].(string)
 		return nil, status, code
 	}
-	return &propConn{client: c, seen: map[string]int{}}, status, ""
+	return &propConn{droppable: c, seen: map[string]int{}}, status, ""
+}
+
+// seated counts the seats the clients hold: connected, or held after a drop.
+func (m *propSession) seated() int { return len(m.live) + len(m.dropped) }
+
+// welcomed waits for c's welcome and keeps its resume token.
+func (m *propSession) welcomed(rt *rapid.T, c *propConn, typ string) {
+	msg := m.awaitWelcome(rt, c, typ)
+	if tok, ok := msg["resumeToken"].(string); ok {
+		c.token = tok
+	}
 }
 
 // await reads c's messages until one of type typ arrives.
@@ -217,15 +228,15 @@ func (m *propSession) join(rt *rapid.T) {
 	lang := rapid.SampledFrom(propLanguages).Draw(rt, "lang")
 	c, status, code := m.tryDial(rt, query("action", "joinSession", "sessionId", m.id, "targetLanguage", lang))
 	switch {
-	case c != nil && len(m.live) >= m.capacity:
-		rt.Fatalf("join admitted with %d listeners at capacity %d", len(m.live), m.capacity)
+	case c != nil && m.seated() >= m.capacity:
+		rt.Fatalf("join admitted with %d seats taken at capacity %d", m.seated(), m.capacity)
 	case c == nil && (status != http.StatusServiceUnavailable || code != "SESSION_FULL"):
 		rt.Fatalf("join refused with %d %s", status, code)
-	case c == nil && len(m.live)+m.pending < m.capacity:
-		rt.Fatalf("join refused as full with %d listeners (+%d leaving) at capacity %d", len(m.live), m.pending, m.capacity)
+	case c == nil && m.seated()+m.pending < m.capacity:
+		rt.Fatalf("join refused as full with %d seats taken (+%d leaving) at capacity %d", m.seated(), m.pending, m.capacity)
 	case c != nil:
 		c.lang = lang
-		m.awaitWelcome(rt, c, "sessionJoined")
+		m.welcomed(rt, c, "sessionJoined")
 		m.live = append(m.live, c)
 	}
 }
@@ -261,10 +272,10 @@ func (m *propSession) burst(rt *rapid.T) {
 		}
 		admitted++
 		o.c.lang = langs[i]
-		m.awaitWelcome(rt, o.c, "sessionJoined")
+		m.welcomed(rt, o.c, "sessionJoined")
 		m.live = append(m.live, o.c)
 	}
-	room := max(m.capacity-(len(m.live)-admitted), 0)
+	room := max(m.capacity-(m.seated()-admitted), 0)
 	sure := max(room-m.pending, 0)
 	if admitted > room || admitted < min(k, sure) {
 		rt.Fatalf("burst of %d admitted %d; room was %d (%d certain)", k, admitted, room, sure)
@@ -292,23 +303,52 @@ func (m *propSession) closeListener(i int) {
 	m.pending++
 }
 
-// refresh replaces a listener's connection as the original clients do: the
-// new socket first (admitted beyond capacity), then the old one closes.
+// refresh replaces a listener's connection the v1.1 way: the new socket
+// presents the old one's resume token and takes its seat, even at a full
+// session; the service closes the old socket.
 func (m *propSession) refresh(rt *rapid.T) {
 	if len(m.live) == 0 {
 		return
 	}
 	i := m.pick(rt, "refresher")
 	old := m.live[i]
-	m.overlapsStarted.Add(1)
-	c := m.dial(rt, query("action", "refreshConnection", "role", "listener", "sessionId", m.id, "targetLanguage", old.lang))
+	c := m.dial(rt, query("action", "refreshConnection", "role", "listener", "sessionId", m.id, "targetLanguage", old.lang, "resumeToken", old.token))
 	if c == nil {
-		rt.Fatalf("listener refresh refused")
+		rt.Fatalf("listener refresh with its resume token refused")
 	}
 	c.lang = old.lang
-	m.awaitWelcome(rt, c, "connectionRefreshComplete")
+	m.welcomed(rt, c, "connectionRefreshComplete")
+	m.live[i] = c
+	m.closed = append(m.closed, old) // closed by the service; its seat moved, nothing to release
+}
+
+// drop resets a listener's TCP connection (no close frame): its seat is held.
+func (m *propSession) drop(rt *rapid.T) {
+	if len(m.live) == 0 {
+		return
+	}
+	i := m.pick(rt, "dropper")
+	c := m.live[i]
+	m.live = append(m.live[:i], m.live[i+1:]...)
+	c.droppable.drop()
+	m.dropped = append(m.dropped, c)
+}
+
+// reclaim brings a dropped listener back into its held seat with its token.
+func (m *propSession) reclaim(rt *rapid.T) {
+	if len(m.dropped) == 0 {
+		return
+	}
+	i := rapid.IntRange(0, len(m.dropped)-1).Draw(rt, "reclaimer")
+	old := m.dropped[i]
+	c := m.dial(rt, query("action", "refreshConnection", "role", "listener", "sessionId", m.id, "targetLanguage", old.lang, "resumeToken", old.token))
+	if c == nil {
+		rt.Fatalf("reclaiming a held seat refused")
+	}
+	c.lang = old.lang
+	m.welcomed(rt, c, "connectionRefreshComplete")
+	m.dropped = append(m.dropped[:i], m.dropped[i+1:]...)
 	m.live = append(m.live, c)
-	m.closeListener(i)
 }
 
 func (m *propSession) heartbeat(rt *rapid.T) {
@@ -328,7 +368,7 @@ func (m *propSession) changeLanguage(rt *rapid.T) {
 	lang := rapid.SampledFrom(propLanguages).Draw(rt, "new lang")
 	m.write(rt, c, map[string]string{"action": "changeLanguage", "targetLanguage": lang})
 	m.await(rt, c, "languageChanged")
-	c.lang = lang
+	c.lang = lang // its resume token names the seat, now in lang
 }
 
 // speakerRefresh hands the session to a new speaker socket; the old one's
@@ -338,7 +378,7 @@ func (m *propSession) speakerRefresh(rt *rapid.T) {
 	if c == nil {
 		rt.Fatalf("speaker refresh refused")
 	}
-	m.awaitWelcome(rt, c, "connectionRefreshComplete")
+	m.welcomed(rt, c, "connectionRefreshComplete")
 	old := m.speaker
 	m.speaker = c
 	old.close()
@@ -348,7 +388,7 @@ func (m *propSession) speakerRefresh(rt *rapid.T) {
 // against the clients exactly.
 func (m *propSession) settle(rt *rapid.T) {
 	want := map[string]int{}
-	for _, c := range m.live {
+	for _, c := range append(m.live[:len(m.live):len(m.live)], m.dropped...) {
 		want[c.lang]++
 	}
 	var last error
@@ -364,7 +404,6 @@ func (m *propSession) settle(rt *rapid.T) {
 		rt.Fatalf("store does not match the clients: %v", last)
 	}
 	m.pending = 0
-	m.overlapsEnded.Store(m.overlapsStarted.Load())
 }
 
 // matches compares the stored counts and records with want (per language).
@@ -474,20 +513,18 @@ func (m *propSession) speakerLeaves(rt *rapid.T) {
 }
 
 // startPoller watches the session while the check runs: counts never
-// negative, never above capacity plus the refresh overlaps then open.
+// negative, never above capacity (refreshes take seats over, they add none).
 func (m *propSession) startPoller() {
 	ctx, cancel := context.WithCancel(context.Background())
 	m.pollStop, m.pollDone = cancel, make(chan struct{})
 	go func() {
 		defer close(m.pollDone)
 		for ctx.Err() == nil {
-			ended := m.overlapsEnded.Load()
 			// Stopping cancels only the wait: a request cancelled in flight
 			// makes the SDK complain about the connection it abandons.
 			sess, err := m.sys.Graph.Store.Sessions.Get(context.Background(), m.id)
-			started := m.overlapsStarted.Load()
 			if err == nil && sess.Active {
-				bound := m.capacity + int(started-ended)
+				bound := m.capacity
 				var fails []string
 				if sess.ListenerCount < 0 || sess.ListenerCount > bound {
 					fails = append(fails, fmt.Sprintf("listenerCount=%d outside [0, %d]", sess.ListenerCount, bound))

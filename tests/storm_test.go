@@ -11,7 +11,6 @@ import (
 
 	"github.com/coder/websocket"
 	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 
 	"github.com/livecast/sessions/tests/ddbcontention"
 )

@@ -45,20 +45,28 @@ func TestSweepClosesSilentListeners(t *testing.T) {
 	rep, _ := sys.sweep(t)
 	assert.Equal(t, 1, rep.Closed)
 	assert.Equal(t, websocket.StatusNormalClosure, silent.expectClosed(), "the service closes the silent connection")
-	assert.Equal(t, 1, sys.session(t, id).Count)
-	assert.Equal(t, 1, sys.listenerRecords(t, id))
+	assert.Equal(t, 2, sys.session(t, id).Count, "a silent listener's connection is lost: its seat is held for the reconnect window")
+	assert.Equal(t, 2, sys.listenerRecords(t, id))
 	assert.Equal(t, 1, rep.ActiveSessions)
-	assert.Equal(t, 1, rep.TotalListeners)
+	assert.Equal(t, 2, rep.TotalListeners)
 
 	rep, _ = sys.sweep(t)
-	assert.Zero(t, rep.Closed+rep.Ended+rep.Orphans+rep.Reconciled, "a second sweep finds nothing to repair")
-	assert.Equal(t, 1, sys.session(t, id).Count, "and the late $disconnect changed nothing")
+	assert.Zero(t, rep.Closed+rep.Ended+rep.Orphans+rep.Reconciled+rep.Released, "a second sweep finds nothing to repair")
+	assert.Equal(t, 2, sys.session(t, id).Count, "and the late $disconnect changed nothing")
+
+	sys.clock.Advance(2*time.Minute + time.Second)
+	beat(spk)
+	beat(alive)
+	rep, _ = sys.sweep(t)
+	assert.Equal(t, 1, rep.Released, "a seat not reclaimed within the window is released")
+	assert.Equal(t, 1, sys.session(t, id).Count)
+	assert.Equal(t, 1, sys.listenerRecords(t, id))
 }
 
 func TestSweepEndsSessionsWhoseSpeakerIsGoneOrExpired(t *testing.T) {
 	sys := startSystem(t, withEnv(generousLimits, "RATE_LIMIT_HEARTBEATS_PER_MIN", "100"))
 
-	t.Run("a speaker whose $disconnect never arrived times the session out", func(t *testing.T) {
+	t.Run("a speaker whose $disconnect never arrived is lost, and the session ends after the window", func(t *testing.T) {
 		// The speaker's record exists but its connection does not.
 		resp, _ := sys.invoke(t, apiEvent(t, "CONNECT", "$connect", "ghost-speaker",
 			map[string]string{"action": "createSession", "sourceLanguage": "en", "qualityTier": "standard", "token": sys.token(t, "ghost")}, ""))
@@ -68,8 +76,16 @@ func TestSweepEndsSessionsWhoseSpeakerIsGoneOrExpired(t *testing.T) {
 		sys.clock.Advance(91 * time.Second)
 		beat(l)
 		rep, _ := sys.sweep(t)
+		assert.Equal(t, 1, rep.SpeakersLost)
+		assert.Zero(t, rep.Ended, "the session waits for its speaker")
+		l.skipUntil("speakerDisconnected")
+		assert.True(t, sys.session(t, id).Active)
+
+		sys.clock.Advance(2*time.Minute + time.Second)
+		beat(l)
+		rep, _ = sys.sweep(t)
 		assert.Equal(t, 1, rep.Ended)
-		assert.Equal(t, "timeout", l.skipUntil("sessionEnded")["reason"])
+		assert.Equal(t, "speakerDisconnected", l.skipUntil("sessionEnded")["reason"])
 		assert.Equal(t, websocket.StatusNormalClosure, l.expectClosed())
 		assert.False(t, sys.session(t, id).Active)
 		assert.Zero(t, sys.listenerRecords(t, id))
