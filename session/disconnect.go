@@ -63,7 +63,7 @@ func (s *Service) loseConnection(ctx context.Context, connectionID string) error
 		return nil
 	}
 	// A speaker's record is not a seat: the session holds the window.
-	if _, err := s.conns.Remove(ctx, connectionID); err != nil && !errors.Is(err, ErrNotFound) {
+	if err := s.conns.DeleteMany(ctx, []string{connectionID}); err != nil {
 		return classify(held.SessionID, err)
 	}
 	return s.speakerLost(ctx, held)

@@ -16,9 +16,15 @@ import (
 // invocation dies midway the sweep finishes the job: no listener stays
 // connected and invisible.
 func (s *Service) EndSession(ctx context.Context, sessionID, speakerConnectionID, reason string) error {
+	_, err := s.endSession(ctx, sessionID, speakerConnectionID, reason)
+	return err
+}
+
+// endSession is EndSession that also says whether this call ended it.
+func (s *Service) endSession(ctx context.Context, sessionID, speakerConnectionID, reason string) (ended bool, err error) {
 	listeners, err := s.conns.Listeners(ctx, sessionID, "")
 	if err != nil {
-		return classify(sessionID, err)
+		return false, classify(sessionID, err)
 	}
 	ids := make([]string, len(listeners))
 	for i, c := range listeners {
@@ -28,14 +34,14 @@ func (s *Service) EndSession(ctx context.Context, sessionID, speakerConnectionID
 	switch {
 	case errors.Is(err, ErrNotSpeaker):
 		s.log.InfoContext(ctx, "replaced speaker connection closed", "operation", "disconnect", "correlationId", sessionID)
-		return nil
+		return false, nil
 	case errors.Is(err, ErrNotFound):
-		return nil
+		return false, nil
 	case err != nil:
-		return classify(sessionID, err)
+		return false, classify(sessionID, err)
 	}
 	s.log.InfoContext(ctx, "session ended", "operation", "endSession", "correlationId", sessionID, "reason", reason, "listeners", len(listeners))
-	return s.closeListeners(ctx, sessionID, listeners, reason)
+	return true, s.closeListeners(ctx, sessionID, listeners, reason)
 }
 
 // closeListeners removes the records of an ended session's listeners, tells
@@ -66,8 +72,13 @@ func (s *Service) EndByRequest(ctx context.Context, connectionID string) error {
 	if conn.Role != RoleSpeaker {
 		return &Error{Code: CodeForbidden, Message: "Only the speaker can end the session", SessionID: conn.SessionID}
 	}
-	if err := s.EndSession(ctx, conn.SessionID, connectionID, ReasonSpeakerEnded); err != nil {
+	ended, err := s.endSession(ctx, conn.SessionID, connectionID, ReasonSpeakerEnded)
+	if err != nil {
 		return err
+	}
+	if !ended {
+		// A connection the speaker replaced, or a session already over.
+		return &Error{Code: CodeForbidden, Message: "Not the speaker of this session", SessionID: conn.SessionID}
 	}
 	if err := s.messenger.Send(ctx, connectionID, SessionEnded{SessionID: conn.SessionID, Reason: ReasonSpeakerEnded}); err != nil && !errors.Is(err, ErrConnectionGone) {
 		return classify(conn.SessionID, err)

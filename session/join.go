@@ -12,12 +12,20 @@ func (s *Service) join(ctx context.Context, req ConnectRequest, p connectParams)
 	}
 	st, err := s.admit(ctx, s.newListener(req, p))
 	switch {
-	case errors.Is(err, ErrDuplicateConnection):
+	case errors.Is(err, ErrDuplicateConnection), errors.Is(err, ErrSessionFull) && s.registered(ctx, req.ConnectionID):
 		return s.replayed(ctx, req), nil
 	case err != nil:
 		return Welcome{}, classify(p.sessionID, err)
 	}
 	return s.listenerWelcome(WelcomeJoined, req, p, st), nil
+}
+
+// registered reports whether a connection already has its record: a
+// refused admission may be the replay of one that took the last seat. Only
+// the refusal path pays this read.
+func (s *Service) registered(ctx context.Context, connectionID string) bool {
+	_, err := s.conns.Get(ctx, connectionID)
+	return err == nil
 }
 
 func (s *Service) newListener(req ConnectRequest, p connectParams) Connection {

@@ -54,6 +54,8 @@ func (s *Service) refreshListener(ctx context.Context, req ConnectRequest, p con
 	switch {
 	case errors.Is(err, ErrDuplicateConnection):
 		return s.replayed(ctx, req), nil
+	case errors.Is(err, ErrSessionFull) && s.registered(ctx, req.ConnectionID):
+		return s.replayed(ctx, req), nil
 	case errors.Is(err, ErrSessionFull):
 		return s.replaceRefreshing(ctx, req, p, conn, err)
 	case err != nil:
@@ -77,6 +79,9 @@ func (s *Service) resume(ctx context.Context, req ConnectRequest, p connectParam
 	switch err := s.conns.Reclaim(ctx, old, conn, s.now()); {
 	case errors.Is(err, ErrDuplicateConnection):
 		return s.replayed(ctx, req), nil
+	case errors.Is(err, ErrResumeRefused) && !s.sessionLive(ctx, p.sessionID):
+		// The seat went with its session: say so, not "bad token".
+		return Welcome{}, notFound(p.sessionID, err)
 	case err != nil:
 		return Welcome{}, classify(p.sessionID, err)
 	}
@@ -87,6 +92,12 @@ func (s *Service) resume(ctx context.Context, req ConnectRequest, p connectParam
 	}
 	s.log.InfoContext(ctx, "listener seat resumed", "operation", "refreshConnection", "correlationId", p.sessionID, "targetLanguage", p.targetLanguage)
 	return s.listenerWelcome(WelcomeRefreshed, req, p, seat{resumeToken: token}), nil
+}
+
+// sessionLive reads whether a session is live (refusal paths only).
+func (s *Service) sessionLive(ctx context.Context, id string) bool {
+	sess, err := s.sessions.Get(ctx, id)
+	return err == nil && sess.Live(s.now())
 }
 
 // replaceRefreshing lets a token-less refresh into a full session only in

@@ -38,9 +38,12 @@ func (s *Service) Sweep(ctx context.Context) (SweepReport, error) {
 	if err != nil {
 		return rep, classify("", err)
 	}
-	sw := sweep{Service: s, now: s.now(), rep: &rep, byID: make(map[string]Connection, len(conns))}
+	sw := sweep{Service: s, now: s.now(), rep: &rep, byID: make(map[string]Connection, len(conns)), known: make(map[string]bool, len(live))}
 	for _, c := range conns {
 		sw.byID[c.ID] = c
+	}
+	for _, sess := range live {
+		sw.known[sess.ID] = true
 	}
 	running := sw.sweepSessions(ctx, live)
 	counts, touched := sw.sweepListeners(ctx, conns, running)
@@ -55,6 +58,10 @@ type sweep struct {
 	now  time.Time
 	rep  *SweepReport
 	byID map[string]Connection
+	// known are the sessions the sessions phase handled: their listeners
+	// were closed with them (or, if ending failed, wait for the next sweep
+	// to be told why), never treated as orphans.
+	known map[string]bool
 }
 
 func (sw sweep) silent(c Connection) bool { return sw.now.Sub(c.LastSeenAt) >= sw.cfg.HeartbeatTimeout }

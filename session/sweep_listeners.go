@@ -18,6 +18,8 @@ func (sw sweep) sweepListeners(ctx context.Context, conns []Connection, running 
 		}
 		sess, ok := running[c.SessionID]
 		switch {
+		case !ok && sw.known[c.SessionID]:
+			// Ended by this sweep with its listeners, or left for the next.
 		case !ok && sw.orphaned(ctx, c):
 			sw.removeOrphan(ctx, c)
 		case ok && c.Held() && !sw.now.Before(c.HeldUntil):

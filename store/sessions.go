@@ -130,10 +130,14 @@ func (s *Sessions) TakeOverSpeaker(ctx context.Context, c session.Connection, ex
 			Set(attrTTL, s.cfg.sessionTTL(expiresAt)).
 			Remove(attrReconnectDeadline, attrGapPaused).
 			If("attribute_exists($) AND $ = ? AND $ > ? AND $ = ?", attrSessionID, attrIsActive, true, attrExpiresAt, ms(now), attrSpeakerUserID, c.UserID).
+			If("(attribute_not_exists($) OR $ > ?)", attrReconnectDeadline, attrReconnectDeadline, ms(now)).
 			OldValue(ctx, &before)
 	})
 	if dynamo.IsCondCheckFailed(err) {
-		return session.Session{}, s.explainRefusal(ctx, "take over speaker", c.SessionID, func(x session.Session) bool { return x.Live(now) }, session.ErrNotSpeaker)
+		inWindow := func(x session.Session) bool {
+			return x.Live(now) && (x.SpeakerConnected() || now.Before(x.ReconnectDeadline))
+		}
+		return session.Session{}, s.explainRefusal(ctx, "take over speaker", c.SessionID, inWindow, session.ErrNotSpeaker)
 	}
 	if err != nil {
 		return session.Session{}, failure("take over speaker", err)

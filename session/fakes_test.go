@@ -1,0 +1,290 @@
+package session_test
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/livecast/sessions/auth"
+	"github.com/livecast/sessions/session"
+)
+
+// delivery is one message the service sent.
+type delivery struct {
+	to  string
+	msg session.Message
+}
+
+// messenger is a recording session.Messenger. Connections listed in gone
+// answer ErrConnectionGone (as @connections answers 410); goneTimes makes a
+// connection answer it only for its next sends.
+type messenger struct {
+	mu           sync.Mutex
+	sent         []delivery
+	disconnected []string
+	gone         map[string]bool
+	goneTimes    map[string]int
+	sendFault    error  // returned by every Send while set
+	closeFault   error  // returned by every Disconnect while set
+	onGone       func() // called on every gone answer, e.g. to move the clock
+}
+
+var _ session.Messenger = (*messenger)(nil)
+
+func newMessenger() *messenger {
+	return &messenger{gone: map[string]bool{}, goneTimes: map[string]int{}}
+}
+
+// Send implements session.Messenger.
+func (m *messenger) Send(_ context.Context, connectionID string, msg session.Message) error {
+	m.mu.Lock()
+	gone := m.gone[connectionID] || m.goneTimes[connectionID] > 0
+	if m.goneTimes[connectionID] > 0 {
+		m.goneTimes[connectionID]--
+	}
+	fault, onGone := m.sendFault, m.onGone
+	if !gone && fault == nil {
+		m.sent = append(m.sent, delivery{to: connectionID, msg: msg})
+	}
+	m.mu.Unlock()
+	switch {
+	case gone:
+		if onGone != nil {
+			onGone()
+		}
+		return fmt.Errorf("post to connection: %w", session.ErrConnectionGone)
+	case fault != nil:
+		return fault
+	}
+	return nil
+}
+
+// Disconnect implements session.Messenger.
+func (m *messenger) Disconnect(_ context.Context, connectionID string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.disconnected = append(m.disconnected, connectionID)
+	if m.gone[connectionID] {
+		return session.ErrConnectionGone
+	}
+	return m.closeFault
+}
+
+func (m *messenger) setGone(ids ...string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, id := range ids {
+		m.gone[id] = true
+	}
+}
+
+// goneFor makes connectionID answer ErrConnectionGone for its next n sends.
+func (m *messenger) goneFor(connectionID string, n int) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.goneTimes[connectionID] = n
+}
+
+func (m *messenger) setSendFault(err error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.sendFault = err
+}
+
+func (m *messenger) setCloseFault(err error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.closeFault = err
+}
+
+// to returns the messages delivered to connectionID, in order.
+func (m *messenger) to(connectionID string) []session.Message {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []session.Message
+	for _, d := range m.sent {
+		if d.to == connectionID {
+			out = append(out, d.msg)
+		}
+	}
+	return out
+}
+
+// all returns every delivery, in order.
+func (m *messenger) all() []delivery {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return append([]delivery(nil), m.sent...)
+}
+
+// closed returns the connections the service disconnected, in order.
+func (m *messenger) closed() []string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return append([]string(nil), m.disconnected...)
+}
+
+// reset forgets what was sent and closed so far.
+func (m *messenger) reset() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.sent, m.disconnected = nil, nil
+}
+
+// Tokens the fake verifier knows.
+const (
+	aliceToken   = "token-alice"
+	bobToken     = "token-bob"
+	expiredToken = "token-expired"
+	jwksDown     = "token-while-jwks-is-down"
+	aliceID      = "user-alice"
+	bobID        = "user-bob"
+)
+
+// verifier is a fake session.TokenVerifier: two good tokens, an expired
+// one, one that finds the key set unreachable, and anything else invalid.
+type verifier struct{}
+
+// Verify implements session.TokenVerifier with the errors auth.Verifier wraps.
+func (verifier) Verify(_ context.Context, token string) (auth.Claims, error) {
+	switch token {
+	case aliceToken:
+		return auth.Claims{Subject: aliceID, Email: "alice@example.com", ExpiresAt: start.Add(time.Hour)}, nil
+	case bobToken:
+		return auth.Claims{Subject: bobID, Email: "bob@example.com", ExpiresAt: start.Add(time.Hour)}, nil
+	case expiredToken:
+		return auth.Claims{}, fmt.Errorf("%w: expired at %s", auth.ErrTokenExpired, start.Format(time.RFC3339))
+	case jwksDown:
+		return auth.Claims{}, fmt.Errorf("%w: fetch failed", auth.ErrKeysUnavailable)
+	default:
+		return auth.Claims{}, fmt.Errorf("%w: malformed", auth.ErrInvalidToken)
+	}
+}
+
+// start is when every test begins: the start of a minute, so rate-limit
+// windows are predictable.
+var start = time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC)
+
+// clock is a replaceable clock that moves only when a test moves it.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+// fixture is a Service wired to in-memory ports.
+type fixture struct {
+	t       *testing.T
+	svc     *session.Service
+	mem     *memory
+	limiter *memLimiter
+	msgr    *messenger
+	clock   *clock
+}
+
+func newFixture(t *testing.T, cfg session.Config) *fixture {
+	t.Helper()
+	f := &fixture{t: t, mem: newMemory(), limiter: newMemLimiter(), msgr: newMessenger(), clock: &clock{t: start}}
+	f.svc = session.New(cfg, session.Deps{
+		Sessions:    memSessions{f.mem},
+		Connections: memConnections{f.mem},
+		Scans:       memScans{f.mem},
+		Limiter:     f.limiter,
+		Messenger:   f.msgr,
+		Verifier:    verifier{},
+		Now:         f.clock.Now,
+	})
+	return f
+}
+
+func (f *fixture) ctx() context.Context { return f.t.Context() }
+
+// connect runs a $connect with a raw query string.
+func (f *fixture) connect(connectionID, ip, rawQuery string) (session.Welcome, error) {
+	f.t.Helper()
+	q, err := url.ParseQuery(rawQuery)
+	require.NoError(f.t, err)
+	return f.svc.Connect(f.ctx(), session.ConnectRequest{ConnectionID: connectionID, SourceIP: ip, Query: q})
+}
+
+// create opens a session of alice's on connection speakerID and returns its id.
+func (f *fixture) create(speakerID string) string {
+	f.t.Helper()
+	w, err := f.connect(speakerID, "10.0.0.1", "action=createSession&sourceLanguage=en&qualityTier=standard&token="+aliceToken)
+	require.NoError(f.t, err)
+	require.NotEmpty(f.t, w.SessionID)
+	return w.SessionID
+}
+
+// join admits listener connectionID from ip and returns its welcome.
+func (f *fixture) join(connectionID, ip, sessionID, lang string) session.Welcome {
+	f.t.Helper()
+	w, err := f.connect(connectionID, ip, "action=joinSession&sessionId="+sessionID+"&targetLanguage="+lang)
+	require.NoError(f.t, err)
+	require.False(f.t, w.Replayed)
+	return w
+}
+
+// stored reads a session that must exist.
+func (f *fixture) stored(id string) session.Session {
+	f.t.Helper()
+	s, ok := f.mem.session(id)
+	require.True(f.t, ok, "session %s is stored", id)
+	return s
+}
+
+// record reads a connection record that must exist.
+func (f *fixture) record(id string) session.Connection {
+	f.t.Helper()
+	c, ok := f.mem.connection(id)
+	require.True(f.t, ok, "connection %s is stored", id)
+	return c
+}
+
+// codeOf is the client-facing code of err ("" for nil).
+func codeOf(err error) session.Code {
+	if err == nil {
+		return ""
+	}
+	return session.ErrorCode(err)
+}
+
+// A session seeded directly, for tests that start from a given state.
+const seededID = "holy-lamb-101"
+
+// seed stores an active session of alice's (speaker "spk", created at start)
+// with listeners of the given languages, records included, counted as
+// stored; listener i is "l<i>" from 10.0.1.<i>.
+func (f *fixture) seed(langs ...string) session.Session {
+	f.t.Helper()
+	s := session.Session{
+		ID: seededID, SpeakerConnectionID: "spk", SpeakerUserID: aliceID, SourceLanguage: "en", QualityTier: "standard",
+		CreatedAt: start, ExpiresAt: start.Add(2 * time.Hour), Active: true, ByLanguage: map[string]int{},
+		Broadcast: session.BroadcastState{Volume: 1},
+	}
+	f.mem.putConnection(session.Connection{ID: "spk", SessionID: s.ID, Role: session.RoleSpeaker, UserID: aliceID, ConnectedAt: start, LastSeenAt: start})
+	for i, lang := range langs {
+		f.mem.putConnection(session.Connection{ID: fmt.Sprintf("l%d", i), SessionID: s.ID, Role: session.RoleListener, TargetLanguage: lang,
+			ConnectedAt: start, LastSeenAt: start, SourceIPHash: session.HashID(fmt.Sprintf("10.0.1.%d", i))})
+		s.ListenerCount++
+		s.ByLanguage[lang]++
+	}
+	f.mem.putSession(s)
+	return s
+}
