@@ -19,7 +19,17 @@ import (
 var serveScript []byte
 
 // InstallHint tells a developer how to get the emulator when it is missing.
-const InstallHint = "moto_server is required: pip install 'moto[server]>=5.2' (Python 3.9+)"
+const InstallHint = "moto_server is required: run `make moto` (a project-local virtual environment), or pip install 'moto[server]>=5.2' (Python 3.9+)"
+
+// python is the interpreter that has moto: MOTO_PYTHON (the Makefile points
+// it at the project's virtual environment when the system Python lacks
+// moto), else python3.
+func python() string {
+	if p := os.Getenv("MOTO_PYTHON"); p != "" {
+		return p
+	}
+	return "python3"
+}
 
 // Server is a running emulator.
 type Server struct {
@@ -31,7 +41,7 @@ type Server struct {
 
 // Start launches the emulator and waits until it answers HTTP.
 func Start() (*Server, error) {
-	if err := exec.Command("python3", "-c", "import moto.moto_server.werkzeug_app").Run(); err != nil {
+	if err := exec.Command(python(), "-c", "import moto.moto_server.werkzeug_app").Run(); err != nil {
 		return nil, errors.New(InstallHint)
 	}
 	port, err := freePort()
@@ -46,7 +56,7 @@ func Start() (*Server, error) {
 	if err := os.WriteFile(script, serveScript, 0o600); err != nil {
 		return nil, err
 	}
-	cmd := exec.Command("python3", script, fmt.Sprint(port))
+	cmd := exec.Command(python(), script, fmt.Sprint(port))
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if os.Getenv("MOTO_LOG") != "" {
 		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
