@@ -11,12 +11,15 @@ const (
 	RouteSpeakerControl   = "speakerControl"
 	RouteControlSession   = "controlSession"
 	RouteChangeLanguage   = "changeLanguage"
+	RouteEndSession       = "endSession"
+	RouteSendAudio        = "sendAudio"
 )
 
 // RouteKeys lists every route key the router serves, in a stable order.
 func RouteKeys() []string {
 	return []string{
 		RouteConnect, RouteDisconnect, RouteHeartbeat, RouteGetSessionStatus,
-		RouteSpeakerControl, RouteControlSession, RouteChangeLanguage, RouteDefault,
+		RouteSpeakerControl, RouteControlSession, RouteChangeLanguage, RouteEndSession,
+		RouteSendAudio, RouteDefault,
 	}
 }
