@@ -59,7 +59,7 @@ resource "aws_api_gateway_account" "this" {
   # Destroying this stack (only ever on purpose: make destroy-account) clears
   # the setting instead of leaving it pointing at a deleted role, where
   # stages would stop logging without an error. Provider 5.x marks the
-  # argument deprecated because 6.x resets on delete by default.
+  # argument deprecated because a later major version resets by default.
   reset_on_delete = true
 
   depends_on = [aws_iam_role_policy.cloudwatch]
