@@ -6,12 +6,16 @@ SHELL := /bin/bash
 GO    ?= go
 ADDR  ?= 127.0.0.1:8080
 
-.PHONY: test run check-moto go-test vet fmt-check build bench
+.PHONY: test lint run check-moto go-test vet fmt-check build bench
 
-test: check-moto vet fmt-check go-test
+# tf-test: terraform test with mocked AWS; tf-acc: every environment applied
+# to moto (both from terraform/terraform.mk).
+test: check-moto vet fmt-check go-test tf-test tf-acc
 
-# Infrastructure: package, deploy, plan, destroy, lint, and the Terraform
-# tests that `make test` also runs (tf-test, tf-acc).
+lint: tf-lint
+
+# Infrastructure targets, listed at the top of the file: package, account,
+# deploy, plan, destroy, destroy-account, tf-test, tf-acc, tf-lint, tf-fmt.
 include terraform/terraform.mk
 
 check-moto:

@@ -6,10 +6,16 @@ environment = "dev"
 log_retention_days = 1
 log_level          = "debug"
 
-function_memory_mb            = 256
-function_timeout_seconds      = 30
+function_memory_mb       = 256
+function_timeout_seconds = 30
+# Unreserved: reserving N executions fails on accounts whose Lambda
+# concurrency quota is below N + 100 (new accounts may start at 10).
+# Check the quota first (terraform/README.md, "Reserved concurrency").
 function_reserved_concurrency = -1
 tracing_mode                  = "PassThrough"
+
+# The speaker's audio: how long the pipeline can replay it after an outage.
+audio_stream_retention_hours = 24
 
 point_in_time_recovery = false
 deletion_protection    = false
@@ -19,11 +25,6 @@ user_pool_deletion_protection = false
 
 throttling_burst_limit = 100
 throttling_rate_limit  = 50
-
-# The account-wide role API Gateway needs to write access logs: dev is the
-# first stack in a new account. Exactly one stack per account and region may
-# manage it; set false if another one (or an administrator) already does.
-manage_api_gateway_account_logging = true
 
 max_listeners_per_session              = 50
 rate_limit_sessions_per_hour           = 200
@@ -36,4 +37,4 @@ alarm_function_errors_threshold    = 20
 alarm_function_throttles_threshold = 10
 alarm_api_errors_threshold         = 50
 alarm_session_creation_p95_ms      = 2000
-alarm_connection_errors_threshold  = 100
+alarm_fault_responses_threshold    = 20

@@ -5,10 +5,16 @@ environment = "prod"
 log_retention_days = 7
 log_level          = "info"
 
-function_memory_mb            = 1024
-function_timeout_seconds      = 30
-function_reserved_concurrency = 200
+function_memory_mb       = 1024
+function_timeout_seconds = 30
+# Unreserved: reserving N executions fails on accounts whose Lambda
+# concurrency quota is below N + 100 (new accounts may start at 10).
+# Check the quota first (terraform/README.md, "Reserved concurrency").
+function_reserved_concurrency = -1
 tracing_mode                  = "Active"
+
+# The speaker's audio: how long the pipeline can replay it after an outage.
+audio_stream_retention_hours = 48
 
 point_in_time_recovery = true
 deletion_protection    = true
@@ -21,10 +27,6 @@ user_pool_deletion_protection = true
 throttling_burst_limit   = 2000
 throttling_rate_limit    = 1000
 detailed_metrics_enabled = true
-
-# Set true if this environment has an AWS account of its own (API Gateway
-# needs one account-wide role to write access logs; one stack manages it).
-manage_api_gateway_account_logging = false
 
 max_listeners_per_session              = 500
 rate_limit_sessions_per_hour           = 50
@@ -40,4 +42,4 @@ alarm_function_errors_threshold    = 5
 alarm_function_throttles_threshold = 0
 alarm_api_errors_threshold         = 10
 alarm_session_creation_p95_ms      = 2000
-alarm_connection_errors_threshold  = 100
+alarm_fault_responses_threshold    = 5

@@ -12,12 +12,14 @@ const (
 	RouteControlSession   = "controlSession"
 	RouteChangeLanguage   = "changeLanguage"
 	RouteEndSession       = "endSession"
+	RouteSendAudio        = "sendAudio"
 )
 
 // RouteKeys lists every route key the router serves, in a stable order.
 func RouteKeys() []string {
 	return []string{
 		RouteConnect, RouteDisconnect, RouteHeartbeat, RouteGetSessionStatus,
-		RouteSpeakerControl, RouteControlSession, RouteChangeLanguage, RouteEndSession, RouteDefault,
+		RouteSpeakerControl, RouteControlSession, RouteChangeLanguage, RouteEndSession,
+		RouteSendAudio, RouteDefault,
 	}
 }

@@ -1,6 +1,7 @@
 # Session service: one function behind an API Gateway WebSocket API, three
-# DynamoDB tables, an EventBridge sweep, alarms and a dashboard. One tfvars
-# file per environment in envs/.
+# DynamoDB tables, a Kinesis stream for the speaker's audio, an EventBridge
+# sweep, alarms and a dashboard. One tfvars file per environment in envs/.
+# The account's API Gateway logging role is not here: see terraform/account.
 
 data "aws_region" "current" {
   # Cross-variable checks (variable validation may only see its own variable
@@ -32,6 +33,10 @@ locals {
     ManagedBy   = "terraform"
   })
 
+  # One namespace per environment, so that environments sharing an account
+  # never count each other's errors.
+  metrics_namespace = coalesce(var.metrics_namespace, "SessionService/${var.environment}")
+
   user_pool_id = var.create_user_pool ? module.identity[0].user_pool_id : var.user_pool_id
   client_id    = var.create_user_pool ? module.identity[0].client_id : var.client_id
 
@@ -56,7 +61,8 @@ locals {
     CLIENT_ID                              = local.client_id
     LOG_LEVEL                              = var.log_level
     WEBSOCKET_ENDPOINT                     = module.websocket_api.connections_endpoint
-    METRICS_NAMESPACE                      = var.metrics_namespace
+    METRICS_NAMESPACE                      = local.metrics_namespace
+    AUDIO_STREAM_NAME                      = module.audio_stream.stream_name
   }
 }
 
@@ -78,6 +84,14 @@ module "tables" {
   tags                   = local.tags
 }
 
+module "audio_stream" {
+  source = "./modules/audio_stream"
+
+  name_prefix     = local.name_prefix
+  retention_hours = var.audio_stream_retention_hours
+  tags            = local.tags
+}
+
 module "function" {
   source = "./modules/function"
 
@@ -96,6 +110,7 @@ module "function" {
   # The sweep scans Connections for silent and orphaned records; it finds
   # live sessions through the live-sessions index, never by scanning.
   dynamodb_scan_table_arns = [module.tables.connections_table_arn]
+  audio_stream_arns        = [module.audio_stream.stream_arn]
   websocket_execution_arn  = module.websocket_api.execution_arn
   websocket_stage_name     = local.stage_name
 
@@ -117,7 +132,6 @@ module "websocket_api" {
   throttling_rate_limit       = var.throttling_rate_limit
   detailed_metrics_enabled    = var.detailed_metrics_enabled
   access_log_retention_days   = var.log_retention_days
-  create_cloudwatch_logs_role = var.manage_api_gateway_account_logging
 
   tags = local.tags
 }
@@ -129,14 +143,15 @@ module "monitoring" {
   function_name                     = module.function.function_name
   api_id                            = module.websocket_api.api_id
   stage_name                        = local.stage_name
-  metrics_namespace                 = var.metrics_namespace
+  metrics_namespace                 = local.metrics_namespace
+  audio_stream_name                 = module.audio_stream.stream_name
   alarm_email                       = var.alarm_email
   evaluation_periods                = var.alarm_evaluation_periods
   function_errors_threshold         = var.alarm_function_errors_threshold
   function_throttles_threshold      = var.alarm_function_throttles_threshold
   api_errors_threshold              = var.alarm_api_errors_threshold
   session_creation_p95_threshold_ms = var.alarm_session_creation_p95_ms
-  connection_errors_threshold       = var.alarm_connection_errors_threshold
+  fault_responses_threshold         = var.alarm_fault_responses_threshold
 
   tags = local.tags
 }

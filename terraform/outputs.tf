@@ -28,6 +28,21 @@ output "function_arn" {
   value       = module.function.function_arn
 }
 
+output "audio_stream_name" {
+  description = "Kinesis stream the function puts the speaker's audio on (partition key: session id); the translation pipeline reads it."
+  value       = module.audio_stream.stream_name
+}
+
+output "audio_stream_arn" {
+  description = "ARN of the audio stream, for the pipeline's read permissions."
+  value       = module.audio_stream.stream_arn
+}
+
+output "metrics_namespace" {
+  description = "CloudWatch namespace of the application's metrics in this environment."
+  value       = local.metrics_namespace
+}
+
 output "sessions_table_name" {
   description = "Name of the Sessions table."
   value       = module.tables.sessions_table_name

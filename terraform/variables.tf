@@ -73,13 +73,13 @@ variable "function_timeout_seconds" {
 }
 
 variable "function_reserved_concurrency" {
-  description = "Reserved concurrency of the function; -1 leaves it unreserved."
+  description = "Reserved concurrency of the function; -1 (the default) leaves it unreserved. Reserving N needs an account concurrency quota of at least N + 100 (Lambda keeps 100 unreserved): check it first (README, \"Reserved concurrency\")."
   type        = number
   default     = -1
 
   validation {
-    condition     = var.function_reserved_concurrency >= -1
-    error_message = "function_reserved_concurrency must be -1 or more."
+    condition     = var.function_reserved_concurrency >= -1 && floor(var.function_reserved_concurrency) == var.function_reserved_concurrency
+    error_message = "function_reserved_concurrency must be -1 or a whole number of executions."
   }
 }
 
@@ -248,9 +248,29 @@ variable "rate_limit_heartbeats_per_min" {
 }
 
 variable "metrics_namespace" {
-  description = "CloudWatch namespace of the application's metrics, used by the alarms and the dashboard (and passed as METRICS_NAMESPACE)."
+  description = "CloudWatch namespace of the application's metrics (the function's METRICS_NAMESPACE), read by the alarms and the dashboard; null means SessionService/<environment>, so that environments sharing an account keep their metrics apart."
   type        = string
-  default     = "SessionService"
+  default     = null
+
+  validation {
+    condition     = var.metrics_namespace == null || (can(regex("^[A-Za-z0-9._/#:-]{1,255}$", var.metrics_namespace)) && !startswith(coalesce(var.metrics_namespace, "-"), "AWS/"))
+    error_message = "metrics_namespace must be a custom CloudWatch namespace (not AWS/...), or null."
+  }
+}
+
+# ---------------------------------------------------------------------------
+# Speaker audio (Kinesis)
+# ---------------------------------------------------------------------------
+
+variable "audio_stream_retention_hours" {
+  description = "Retention of the audio stream in hours (24 to 8760): how long the translation pipeline can replay a speaker's audio after an outage."
+  type        = number
+  default     = 24
+
+  validation {
+    condition     = var.audio_stream_retention_hours >= 24 && var.audio_stream_retention_hours <= 8760 && floor(var.audio_stream_retention_hours) == var.audio_stream_retention_hours
+    error_message = "audio_stream_retention_hours must be a whole number of hours between 24 and 8760."
+  }
 }
 
 # ---------------------------------------------------------------------------
@@ -364,12 +384,6 @@ variable "create_api_deployment" {
   default     = true
 }
 
-variable "manage_api_gateway_account_logging" {
-  description = "Create and register the account-wide IAM role API Gateway needs to write the stage's access logs. One per account and region: true in exactly one stack (or set it up once by hand)."
-  type        = bool
-  default     = false
-}
-
 # ---------------------------------------------------------------------------
 # Monitoring
 # ---------------------------------------------------------------------------
@@ -399,7 +413,7 @@ variable "alarm_function_throttles_threshold" {
 }
 
 variable "alarm_api_errors_threshold" {
-  description = "API Gateway integration (or execution) errors per 5 minutes above which an alarm fires."
+  description = "API Gateway ExecutionError (failures to call the function) per 5 minutes above which an alarm fires."
   type        = number
   default     = 10
 }
@@ -410,8 +424,8 @@ variable "alarm_session_creation_p95_ms" {
   default     = 2000
 }
 
-variable "alarm_connection_errors_threshold" {
-  description = "ConnectionErrors (all codes) per 5 minutes above which an alarm fires."
+variable "alarm_fault_responses_threshold" {
+  description = "INTERNAL_ERROR answers, and separately SERVICE_UNAVAILABLE answers, per 5 minutes above which an alarm fires. Refusals (SESSION_FULL, RATE_LIMIT_EXCEEDED, 4xx) never page: they are on the dashboard."
   type        = number
-  default     = 100
+  default     = 5
 }

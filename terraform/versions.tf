@@ -1,5 +1,8 @@
 terraform {
-  required_version = ">= 1.7"
+  # 1.11: the S3 backend's use_lockfile (envs/*.s3.tfbackend) is generally
+  # available from 1.11 (experimental in 1.10); terraform test's mocks and
+  # overrides need 1.7.
+  required_version = ">= 1.11"
 
   required_providers {
     aws = {

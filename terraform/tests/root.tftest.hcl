@@ -1,6 +1,7 @@
 # The root module's switches and cross-variable checks, against a mocked AWS
-# provider and without any tfvars file (run from terraform/:
-#   terraform test -filter=tests/root.tftest.hcl).
+# provider and without any tfvars file: a bare `terraform test` in terraform/
+# runs this file. The environments' own test is tests/envs (it needs a var
+# file).
 
 mock_provider "aws" {
   source = "./tests/mocks"
@@ -52,9 +53,26 @@ run "defaults_follow_the_design" {
       module.function.configuration.environment["RATE_LIMIT_CONNECTION_ATTEMPTS_PER_MIN"] == "20" &&
       module.function.configuration.environment["RATE_LIMIT_HEARTBEATS_PER_MIN"] == "2" &&
       module.function.configuration.environment["LOG_LEVEL"] == "info" &&
+      module.function.configuration.environment["METRICS_NAMESPACE"] == "SessionService/dev" &&
+      module.function.configuration.environment["AUDIO_STREAM_NAME"] == "dev-livecast-audio" &&
       !contains(keys(module.function.configuration.environment), "AWS_REGION")
     )
     error_message = "Without tfvars the function gets the design's defaults (and never AWS_REGION)."
+  }
+
+  assert {
+    condition     = module.function.configuration.reserved_concurrency == -1
+    error_message = "Concurrency is unreserved by default: reserving fails on accounts with a small quota."
+  }
+
+  assert {
+    condition     = module.function.configuration.async_retry_attempts == 0 && module.function.configuration.async_max_event_age == 60
+    error_message = "The function's own asynchronous events (welcomes, sweeps) are not retried after a function error and expire after a minute."
+  }
+
+  assert {
+    condition     = module.audio_stream.configuration.retention_hours == 24 && output.audio_stream_name == "dev-livecast-audio"
+    error_message = "The audio stream keeps records the minimum 24 hours by default."
   }
 
   assert {
@@ -95,6 +113,23 @@ run "authorizer_on_connect_when_enabled" {
   }
 }
 
+run "a_given_metrics_namespace_is_used_everywhere" {
+  command = apply
+
+  variables {
+    metrics_namespace = "Livecast/Sessions"
+  }
+
+  assert {
+    condition = (
+      module.function.configuration.environment["METRICS_NAMESPACE"] == "Livecast/Sessions" &&
+      module.monitoring.alarms["dev-livecast-internal-errors"].namespace == "Livecast/Sessions" &&
+      module.monitoring.alarms["dev-livecast-session-creation-latency-p95"].namespace == "Livecast/Sessions"
+    )
+    error_message = "The function publishes where the alarms read."
+  }
+}
+
 run "emulator_mode_skips_the_deployment" {
   command = apply
 
@@ -127,6 +162,16 @@ run "refresh_must_come_before_the_warning" {
   }
 
   expect_failures = [data.aws_region.current]
+}
+
+run "short_audio_retention_is_rejected" {
+  command = plan
+
+  variables {
+    audio_stream_retention_hours = 1
+  }
+
+  expect_failures = [var.audio_stream_retention_hours]
 }
 
 run "unknown_environments_are_rejected" {

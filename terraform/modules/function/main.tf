@@ -65,6 +65,15 @@ locals {
         Resource = var.dynamodb_scan_table_arns
       },
     ],
+    length(var.audio_stream_arns) == 0 ? [] : [
+      {
+        # The speaker's sendAudio chunks, one record each (or a batch).
+        Sid      = "AudioStreamPut"
+        Effect   = "Allow"
+        Action   = ["kinesis:PutRecord", "kinesis:PutRecords"]
+        Resource = var.audio_stream_arns
+      },
+    ],
     [
       {
         Sid      = "ManageConnections"
@@ -160,13 +169,17 @@ resource "aws_lambda_function" "this" {
   depends_on = [aws_cloudwatch_log_group.this, aws_iam_role_policy.this]
 }
 
-# Asynchronous invocations are the function's own welcome messages (and
-# EventBridge's sweep). A welcome is worth sending only while the client
-# still waits for it, and the next sweep supersedes a failed one: one retry
-# within a minute, never Lambda's default of two retries over six hours.
+# Asynchronous invocations are the function's own welcome messages and
+# EventBridge's sweep. Lambda retries a function error only after about a
+# minute (then two more), and keeps a throttled event queued for up to six
+# hours, retrying from one second with exponential backoff. A welcome is
+# worth sending only while the client still waits for it, and the next
+# sweep (a minute later) supersedes a failed one: a failed event is not
+# retried, and a throttled one is dropped once a minute old (the smallest
+# age Lambda accepts).
 resource "aws_lambda_function_event_invoke_config" "this" {
   function_name                = aws_lambda_function.this.function_name
-  maximum_retry_attempts       = 1
+  maximum_retry_attempts       = 0
   maximum_event_age_in_seconds = 60
 }
 

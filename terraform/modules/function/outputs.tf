@@ -52,6 +52,8 @@ output "configuration" {
     log_retention_days        = aws_cloudwatch_log_group.this.retention_in_days
     policy_json               = aws_iam_role_policy.this.policy
     sweep_schedule_expression = one(aws_cloudwatch_event_rule.sweep[*].schedule_expression)
+    async_retry_attempts      = aws_lambda_function_event_invoke_config.this.maximum_retry_attempts
+    async_max_event_age       = aws_lambda_function_event_invoke_config.this.maximum_event_age_in_seconds
     sweep_permission = one([for p in aws_lambda_permission.sweep : {
       principal  = p.principal
       source_arn = p.source_arn

@@ -130,6 +130,17 @@ variable "dynamodb_scan_table_arns" {
   }
 }
 
+variable "audio_stream_arns" {
+  description = "ARNs of the Kinesis streams the function puts the speaker's audio on (PutRecord and PutRecords only); empty grants nothing."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for a in var.audio_stream_arns : can(regex("^arn:[a-z-]+:kinesis:[a-z0-9-]+:[0-9]{12}:stream/[A-Za-z0-9_.-]+$", a))])
+    error_message = "audio_stream_arns must be Kinesis stream ARNs."
+  }
+}
+
 variable "websocket_execution_arn" {
   description = "Execution ARN of the WebSocket API (arn:PARTITION:execute-api:REGION:ACCOUNT:API_ID); the function may manage connections of this API's stage only."
   type        = string

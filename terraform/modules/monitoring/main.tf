@@ -1,5 +1,6 @@
 # Alarms to an SNS topic and a dashboard for the session service: the
-# function, the WebSocket API, and the application's own EMF metrics.
+# function, the WebSocket API, the audio stream and the application's own EMF
+# metrics.
 
 data "aws_region" "current" {}
 
@@ -9,10 +10,18 @@ locals {
   function_dimensions = { FunctionName = var.function_name }
   api_dimensions      = { ApiId = var.api_id, Stage = var.stage_name }
 
-  # Alarms on AWS metrics with a plain statistic, by short name.
-  simple_alarms = {
+  ns = var.metrics_namespace
+
+  # Alarms page for faults only: the service failing (its own INTERNAL_ERROR
+  # and SERVICE_UNAVAILABLE answers, function errors, throttles, API Gateway
+  # failing to call the function). Refusals are the service working as
+  # designed and go to the dashboard: UNAUTHORIZED, SESSION_NOT_FOUND,
+  # SESSION_FULL (a 503 by the protocol), RATE_LIMIT_EXCEEDED, ... API
+  # Gateway's IntegrationError counts every 4xx and 5xx the function returns,
+  # refusals included, so it is charted, not alarmed.
+  fault_alarms = {
     "function-errors" = {
-      description = "The session service function failed invocations."
+      description = "The session service function failed invocations (crashes, timeouts)."
       namespace   = "AWS/Lambda"
       metric      = "Errors"
       dimensions  = local.function_dimensions
@@ -25,25 +34,29 @@ locals {
       dimensions  = local.function_dimensions
       threshold   = var.function_throttles_threshold
     }
-    "api-integration-errors" = {
-      description = "API Gateway got errors from the function integration (the WebSocket equivalent of 5xx)."
-      namespace   = "AWS/ApiGateway"
-      metric      = "IntegrationError"
-      dimensions  = local.api_dimensions
-      threshold   = var.api_errors_threshold
-    }
     "api-execution-errors" = {
-      description = "API Gateway failed to execute requests (the WebSocket equivalent of 5xx)."
+      description = "API Gateway failed to call the function integration."
       namespace   = "AWS/ApiGateway"
       metric      = "ExecutionError"
       dimensions  = local.api_dimensions
       threshold   = var.api_errors_threshold
     }
+    "internal-errors" = {
+      description = "The service answered INTERNAL_ERROR (a bug or an unexpected failure)."
+      namespace   = local.ns
+      metric      = "ConnectionErrors"
+      dimensions  = { ErrorCode = "INTERNAL_ERROR" }
+      threshold   = var.fault_responses_threshold
+    }
+    "service-unavailable" = {
+      description = "The service answered SERVICE_UNAVAILABLE (DynamoDB, Kinesis or API Gateway unreachable or throttling)."
+      namespace   = local.ns
+      metric      = "ConnectionErrors"
+      dimensions  = { ErrorCode = "SERVICE_UNAVAILABLE" }
+      threshold   = var.fault_responses_threshold
+    }
   }
-
-  ns = var.metrics_namespace
 }
-
 #tfsec:ignore:aws-sns-topic-encryption-use-cmk CloudWatch cannot publish to a topic under the AWS managed key; pass sns_kms_key_id for a customer managed key.
 #tfsec:ignore:aws-sns-enable-topic-encryption Alarm notifications carry no secrets; pass sns_kms_key_id to encrypt with a customer managed key.
 resource "aws_sns_topic" "alarms" {
@@ -60,8 +73,8 @@ resource "aws_sns_topic_subscription" "email" {
   endpoint  = var.alarm_email
 }
 
-resource "aws_cloudwatch_metric_alarm" "simple" {
-  for_each = local.simple_alarms
+resource "aws_cloudwatch_metric_alarm" "fault" {
+  for_each = local.fault_alarms
 
   alarm_name          = "${var.name_prefix}-${each.key}"
   alarm_description   = each.value.description
@@ -96,33 +109,10 @@ resource "aws_cloudwatch_metric_alarm" "session_creation_latency" {
   tags                = var.tags
 }
 
-# ConnectionErrors carries an ErrorCode dimension; a Metrics Insights query
-# adds every code up, so no code can hide below the threshold.
-resource "aws_cloudwatch_metric_alarm" "connection_errors" {
-  alarm_name          = "${var.name_prefix}-connection-errors"
-  alarm_description   = "More than ${var.connection_errors_threshold} connection errors (all codes) in ${var.period_seconds} s."
-  evaluation_periods  = var.evaluation_periods
-  comparison_operator = "GreaterThanThreshold"
-  threshold           = var.connection_errors_threshold
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = [aws_sns_topic.alarms.arn]
-  ok_actions          = [aws_sns_topic.alarms.arn]
-
-  metric_query {
-    id          = "errors"
-    label       = "ConnectionErrors (all codes)"
-    expression  = "SELECT SUM(ConnectionErrors) FROM SCHEMA(\"${local.ns}\", ErrorCode)"
-    period      = var.period_seconds
-    return_data = true
-  }
-
-  tags = var.tags
-}
-
 resource "aws_cloudwatch_dashboard" "this" {
   dashboard_name = "${var.name_prefix}-sessions"
   dashboard_body = jsonencode({
-    widgets = [
+    widgets = concat([
       {
         type = "metric", x = 0, y = 0, width = 12, height = 6
         properties = {
@@ -171,19 +161,37 @@ resource "aws_cloudwatch_dashboard" "this" {
       {
         type = "metric", x = 12, y = 6, width = 12, height = 6
         properties = {
-          title  = "Connection errors by code, rate-limit rejections"
+          title  = "Faults (alarmed)"
+          region = local.region
+          view   = "timeSeries"
+          period = 300
+          metrics = [
+            [local.ns, "ConnectionErrors", "ErrorCode", "INTERNAL_ERROR", { stat = "Sum" }],
+            ["...", "SERVICE_UNAVAILABLE", { stat = "Sum" }],
+            ["AWS/Lambda", "Errors", "FunctionName", var.function_name, { stat = "Sum" }],
+            [".", "Throttles", ".", ".", { stat = "Sum" }],
+            ["AWS/ApiGateway", "ExecutionError", "ApiId", var.api_id, "Stage", var.stage_name, { stat = "Sum" }],
+          ]
+          annotations = { horizontal = [{ label = "INTERNAL_ERROR / SERVICE_UNAVAILABLE alarm", value = var.fault_responses_threshold }] }
+        }
+      },
+      {
+        type = "metric", x = 0, y = 12, width = 12, height = 6
+        properties = {
+          title  = "Refusals (not alarmed): connection errors by code, rate limits, API 4xx"
           region = local.region
           view   = "timeSeries"
           period = 300
           metrics = [
             [{ expression = "SEARCH('{${local.ns},ErrorCode} MetricName=\"ConnectionErrors\"', 'Sum', 300)", id = "codes" }],
             [local.ns, "RateLimitExceeded", { stat = "Sum", id = "ratelimited" }],
+            ["AWS/ApiGateway", "IntegrationError", "ApiId", var.api_id, "Stage", var.stage_name, { stat = "Sum", id = "integration" }],
+            [".", "ClientError", ".", ".", ".", ".", { stat = "Sum", id = "client" }],
           ]
-          annotations = { horizontal = [{ label = "connection errors alarm", value = var.connection_errors_threshold }] }
         }
       },
       {
-        type = "metric", x = 0, y = 12, width = 12, height = 6
+        type = "metric", x = 12, y = 12, width = 12, height = 6
         properties = {
           title  = "Function"
           region = local.region
@@ -199,7 +207,7 @@ resource "aws_cloudwatch_dashboard" "this" {
         }
       },
       {
-        type = "metric", x = 12, y = 12, width = 12, height = 6
+        type = "metric", x = 0, y = 18, width = 12, height = 6
         properties = {
           title  = "WebSocket API"
           region = local.region
@@ -208,13 +216,25 @@ resource "aws_cloudwatch_dashboard" "this" {
           metrics = [
             ["AWS/ApiGateway", "ConnectCount", "ApiId", var.api_id, "Stage", var.stage_name, { stat = "Sum" }],
             [".", "MessageCount", ".", ".", ".", ".", { stat = "Sum" }],
-            [".", "IntegrationError", ".", ".", ".", ".", { stat = "Sum" }],
-            [".", "ExecutionError", ".", ".", ".", ".", { stat = "Sum" }],
-            [".", "ClientError", ".", ".", ".", ".", { stat = "Sum" }],
             [".", "IntegrationLatency", ".", ".", ".", ".", { stat = "p95", yAxis = "right" }],
           ]
         }
       },
-    ]
+      ], var.audio_stream_name == null ? [] : [
+      {
+        type = "metric", x = 12, y = 18, width = 12, height = 6
+        properties = {
+          title  = "Audio stream"
+          region = local.region
+          view   = "timeSeries"
+          period = 60
+          metrics = [
+            ["AWS/Kinesis", "IncomingRecords", "StreamName", var.audio_stream_name, { stat = "Sum" }],
+            [".", "WriteProvisionedThroughputExceeded", ".", ".", { stat = "Sum" }],
+            [".", "PutRecord.Latency", ".", ".", { stat = "p95", yAxis = "right" }],
+          ]
+        }
+      },
+    ])
   })
 }

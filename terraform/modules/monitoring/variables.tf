@@ -24,9 +24,8 @@ variable "stage_name" {
 }
 
 variable "metrics_namespace" {
-  description = "CloudWatch namespace of the application's EMF metrics (SessionCreationLatency, ListenerJoinLatency, HeartbeatLatency, ActiveSessions, TotalListeners, ConnectionErrors by ErrorCode, RateLimitExceeded)."
+  description = "CloudWatch namespace of the application's EMF metrics (SessionCreationLatency, ListenerJoinLatency, HeartbeatLatency, ActiveSessions, TotalListeners, ConnectionErrors by ErrorCode, RateLimitExceeded): the function's METRICS_NAMESPACE, one per environment."
   type        = string
-  default     = "SessionService"
 
   validation {
     condition     = can(regex("^[A-Za-z0-9._/#:-]{1,255}$", var.metrics_namespace)) && !startswith(var.metrics_namespace, "AWS/")
@@ -96,7 +95,7 @@ variable "function_throttles_threshold" {
 }
 
 variable "api_errors_threshold" {
-  description = "API Gateway integration errors, and separately execution errors, per period above which an alarm fires (WebSocket APIs report these instead of 5XXError)."
+  description = "API Gateway ExecutionError (failures to call the function) per period above which an alarm fires. WebSocket APIs report no 5XXError, and their IntegrationError counts refusals too."
   type        = number
   default     = 10
 
@@ -117,15 +116,21 @@ variable "session_creation_p95_threshold_ms" {
   }
 }
 
-variable "connection_errors_threshold" {
-  description = "ConnectionErrors (all error codes together) per period above which the alarm fires."
+variable "fault_responses_threshold" {
+  description = "INTERNAL_ERROR answers, and separately SERVICE_UNAVAILABLE answers, per period above which an alarm fires (the service's ConnectionErrors metric for that ErrorCode)."
   type        = number
-  default     = 100
+  default     = 5
 
   validation {
-    condition     = var.connection_errors_threshold >= 0
-    error_message = "connection_errors_threshold must not be negative."
+    condition     = var.fault_responses_threshold >= 0
+    error_message = "fault_responses_threshold must not be negative."
   }
+}
+
+variable "audio_stream_name" {
+  description = "Kinesis stream of the speaker's audio, charted on the dashboard; null leaves the widget out."
+  type        = string
+  default     = null
 }
 
 variable "tags" {

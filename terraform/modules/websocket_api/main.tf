@@ -1,13 +1,12 @@
 # API Gateway WebSocket API in front of the session service's function.
 # Every route reaches the same function through one AWS_PROXY integration.
-
-data "aws_caller_identity" "current" {}
-data "aws_region" "current" {}
-data "aws_partition" "current" {}
+# The stage's access logs need the account's API Gateway CloudWatch role,
+# which this module never manages: it is one setting per account and region,
+# owned by the stack in terraform/account.
 
 locals {
   # route_keys: must equal router.RouteKeys() in the Go module
-  # (tests/terraform_test.go compares the two without running Terraform).
+  # (tests/terraform compares the two without running Terraform).
   route_keys = [
     "$connect",
     "$disconnect",
@@ -16,6 +15,8 @@ locals {
     "speakerControl",
     "controlSession",
     "changeLanguage",
+    "endSession",
+    "sendAudio",
     "$default",
   ]
 
@@ -155,8 +156,6 @@ resource "aws_apigatewayv2_stage" "this" {
   }
 
   tags = var.tags
-
-  depends_on = [aws_api_gateway_account.this]
 }
 
 # API Gateway may invoke the function only from this API's stage (routes) and,
@@ -177,55 +176,4 @@ resource "aws_lambda_permission" "authorizer" {
   function_name = var.function_name
   principal     = "apigateway.amazonaws.com"
   source_arn    = "${aws_apigatewayv2_api.this.execution_arn}/authorizers/${aws_apigatewayv2_authorizer.this[0].id}"
-}
-
-# Account-level role API Gateway needs to write stage logs (one per account
-# and region; see create_cloudwatch_logs_role).
-resource "aws_iam_role" "cloudwatch" {
-  count = var.create_cloudwatch_logs_role ? 1 : 0
-
-  name = "${var.name_prefix}-apigateway-cloudwatch"
-  assume_role_policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [{
-      Effect    = "Allow"
-      Principal = { Service = "apigateway.amazonaws.com" }
-      Action    = "sts:AssumeRole"
-    }]
-  })
-  tags = var.tags
-}
-
-# The actions of the AWS managed AmazonAPIGatewayPushToCloudWatchLogs policy,
-# limited to this account's log groups in this region.
-#tfsec:ignore:aws-iam-no-policy-wildcards API Gateway names the log groups of every API and stage in the account itself.
-resource "aws_iam_role_policy" "cloudwatch" {
-  count = var.create_cloudwatch_logs_role ? 1 : 0
-
-  name = "${var.name_prefix}-apigateway-cloudwatch"
-  role = aws_iam_role.cloudwatch[0].id
-  policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [{
-      Sid    = "ApiGatewayLogs"
-      Effect = "Allow"
-      Action = [
-        "logs:CreateLogGroup",
-        "logs:CreateLogStream",
-        "logs:DescribeLogGroups",
-        "logs:DescribeLogStreams",
-        "logs:FilterLogEvents",
-        "logs:GetLogEvents",
-        "logs:PutLogEvents",
-      ]
-      Resource = ["arn:${data.aws_partition.current.partition}:logs:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:*"]
-    }]
-  })
-}
-
-resource "aws_api_gateway_account" "this" {
-  count = var.create_cloudwatch_logs_role ? 1 : 0
-
-  cloudwatch_role_arn = aws_iam_role.cloudwatch[0].arn
-  depends_on          = [aws_iam_role_policy.cloudwatch]
 }

@@ -72,6 +72,5 @@ output "configuration" {
     access_log_retention_days = aws_cloudwatch_log_group.access.retention_in_days
     routes_permission_arn     = aws_lambda_permission.routes.source_arn
     authorizer_permission_arn = one(aws_lambda_permission.authorizer[*].source_arn)
-    manages_account_logging   = length(aws_api_gateway_account.this) == 1
   }
 }

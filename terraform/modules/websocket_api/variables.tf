@@ -89,7 +89,7 @@ variable "detailed_metrics_enabled" {
 }
 
 variable "execution_logging_level" {
-  description = "API Gateway execution logging level (OFF, ERROR or INFO). Anything but OFF needs the account-level CloudWatch role (create_cloudwatch_logs_role). Full message data tracing is never enabled: messages and query strings may carry tokens."
+  description = "API Gateway execution logging level (OFF, ERROR or INFO). Like access logs, it needs the account's API Gateway CloudWatch role (terraform/account). Full message data tracing is never enabled: messages and query strings may carry tokens."
   type        = string
   default     = "OFF"
 
@@ -114,12 +114,6 @@ variable "log_kms_key_arn" {
   description = "ARN of a KMS key encrypting the access log group; null keeps CloudWatch Logs' default encryption."
   type        = string
   default     = null
-}
-
-variable "create_cloudwatch_logs_role" {
-  description = "Create the IAM role API Gateway uses to write logs and register it in the account's API Gateway settings. That setting is one per account and region: enable it in exactly one stack, or set the role once by hand, else stages cannot log."
-  type        = bool
-  default     = false
 }
 
 variable "tags" {

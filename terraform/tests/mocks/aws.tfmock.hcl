@@ -88,3 +88,9 @@ mock_resource "aws_cognito_user_pool_client" {
     id = "mockclient0123456789abcdef"
   }
 }
+
+mock_resource "aws_kinesis_stream" {
+  defaults = {
+    arn = "arn:aws:kinesis:eu-west-1:123456789012:stream/mocked-livecast-audio"
+  }
+}

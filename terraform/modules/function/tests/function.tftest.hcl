@@ -112,10 +112,10 @@ run "function_is_an_arm64_custom_runtime_with_its_configuration" {
 
   assert {
     condition = (
-      aws_lambda_function_event_invoke_config.this.maximum_retry_attempts == 1 &&
+      aws_lambda_function_event_invoke_config.this.maximum_retry_attempts == 0 &&
       aws_lambda_function_event_invoke_config.this.maximum_event_age_in_seconds == 60
     )
-    error_message = "Asynchronous invocations (welcomes, sweeps) are retried once within a minute, not for hours."
+    error_message = "A failed welcome or sweep is not retried (Lambda's first retry would come a minute late), and a throttled one is dropped after a minute, not six hours."
   }
 }
 
@@ -223,6 +223,37 @@ run "sweep_runs_every_minute_from_eventbridge_only" {
     )
     error_message = "EventBridge may invoke the function only from the sweep rule."
   }
+}
+
+run "audio_streams_may_only_be_put_to" {
+  command = apply
+
+  variables {
+    audio_stream_arns = ["arn:aws:kinesis:eu-west-1:123456789012:stream/dev-livecast-audio"]
+  }
+
+  assert {
+    condition     = [for s in jsondecode(aws_iam_role_policy.this.policy).Statement : s.Sid] == ["TableItems", "IndexQuery", "SweepScan", "AudioStreamPut", "ManageConnections", "InvokeSelf", "OwnLogs"]
+    error_message = "An audio stream adds exactly one statement."
+  }
+
+  assert {
+    condition = (
+      jsondecode(aws_iam_role_policy.this.policy).Statement[3].Action == ["kinesis:PutRecord", "kinesis:PutRecords"] &&
+      jsondecode(aws_iam_role_policy.this.policy).Statement[3].Resource == ["arn:aws:kinesis:eu-west-1:123456789012:stream/dev-livecast-audio"]
+    )
+    error_message = "The function may put records on the audio stream, and do nothing else with it."
+  }
+}
+
+run "audio_stream_arns_must_be_streams" {
+  command = plan
+
+  variables {
+    audio_stream_arns = ["arn:aws:kinesis:eu-west-1:123456789012:*"]
+  }
+
+  expect_failures = [var.audio_stream_arns]
 }
 
 run "no_schedule_means_no_rule_and_no_permission" {

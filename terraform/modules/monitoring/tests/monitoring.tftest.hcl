@@ -15,54 +15,75 @@ mock_provider "aws" {
 }
 
 variables {
-  name_prefix   = "dev-livecast"
-  function_name = "dev-livecast-session-service"
-  api_id        = "a1b2c3d4e5"
-  stage_name    = "dev"
+  name_prefix       = "dev-livecast"
+  function_name     = "dev-livecast-session-service"
+  api_id            = "a1b2c3d4e5"
+  stage_name        = "dev"
+  metrics_namespace = "SessionService/dev"
 }
 
-run "alarms_watch_function_api_and_application_metrics" {
+run "alarms_page_for_faults_only" {
   command = apply
 
   assert {
-    condition     = toset(output.alarm_names) == toset(["dev-livecast-function-errors", "dev-livecast-function-throttles", "dev-livecast-api-integration-errors", "dev-livecast-api-execution-errors", "dev-livecast-session-creation-latency-p95", "dev-livecast-connection-errors"])
+    condition = toset(output.alarm_names) == toset([
+      "dev-livecast-function-errors", "dev-livecast-function-throttles", "dev-livecast-api-execution-errors",
+      "dev-livecast-internal-errors", "dev-livecast-service-unavailable", "dev-livecast-session-creation-latency-p95",
+    ])
     error_message = "Expected the six alarms, prefixed with the environment."
   }
 
   assert {
     condition = alltrue(concat(
-      [for a in aws_cloudwatch_metric_alarm.simple : a.alarm_actions == toset(["arn:aws:sns:eu-west-1:123456789012:dev-livecast-alarms"])],
+      [for a in aws_cloudwatch_metric_alarm.fault : a.alarm_actions == toset(["arn:aws:sns:eu-west-1:123456789012:dev-livecast-alarms"])],
       [aws_cloudwatch_metric_alarm.session_creation_latency.alarm_actions == toset(["arn:aws:sns:eu-west-1:123456789012:dev-livecast-alarms"])],
-      [aws_cloudwatch_metric_alarm.connection_errors.alarm_actions == toset(["arn:aws:sns:eu-west-1:123456789012:dev-livecast-alarms"])],
     ))
     error_message = "Every alarm must notify the alarm topic."
   }
 
   assert {
     condition = (
-      aws_cloudwatch_metric_alarm.simple["function-errors"].namespace == "AWS/Lambda" &&
-      aws_cloudwatch_metric_alarm.simple["function-errors"].metric_name == "Errors" &&
-      aws_cloudwatch_metric_alarm.simple["function-errors"].dimensions == tomap({ FunctionName = "dev-livecast-session-service" }) &&
-      aws_cloudwatch_metric_alarm.simple["function-errors"].threshold == 5 &&
-      aws_cloudwatch_metric_alarm.simple["function-throttles"].metric_name == "Throttles" &&
-      aws_cloudwatch_metric_alarm.simple["function-throttles"].threshold == 0
+      aws_cloudwatch_metric_alarm.fault["function-errors"].namespace == "AWS/Lambda" &&
+      aws_cloudwatch_metric_alarm.fault["function-errors"].metric_name == "Errors" &&
+      aws_cloudwatch_metric_alarm.fault["function-errors"].dimensions == tomap({ FunctionName = "dev-livecast-session-service" }) &&
+      aws_cloudwatch_metric_alarm.fault["function-errors"].threshold == 5 &&
+      aws_cloudwatch_metric_alarm.fault["function-throttles"].metric_name == "Throttles" &&
+      aws_cloudwatch_metric_alarm.fault["function-throttles"].threshold == 0
     )
     error_message = "Function errors (> 5) and throttles (> 0) must be watched by default."
   }
 
   assert {
     condition = (
-      aws_cloudwatch_metric_alarm.simple["api-integration-errors"].namespace == "AWS/ApiGateway" &&
-      aws_cloudwatch_metric_alarm.simple["api-integration-errors"].metric_name == "IntegrationError" &&
-      aws_cloudwatch_metric_alarm.simple["api-integration-errors"].dimensions == tomap({ ApiId = "a1b2c3d4e5", Stage = "dev" }) &&
-      aws_cloudwatch_metric_alarm.simple["api-execution-errors"].metric_name == "ExecutionError"
+      aws_cloudwatch_metric_alarm.fault["api-execution-errors"].namespace == "AWS/ApiGateway" &&
+      aws_cloudwatch_metric_alarm.fault["api-execution-errors"].metric_name == "ExecutionError" &&
+      aws_cloudwatch_metric_alarm.fault["api-execution-errors"].dimensions == tomap({ ApiId = "a1b2c3d4e5", Stage = "dev" })
     )
-    error_message = "API integration and execution errors of this stage must be watched."
+    error_message = "API Gateway's failures to call the function must be watched on this stage."
+  }
+
+  assert {
+    condition     = alltrue([for a in aws_cloudwatch_metric_alarm.fault : !contains(["IntegrationError", "ClientError", "RateLimitExceeded"], a.metric_name)])
+    error_message = "Refusals (IntegrationError counts every 4xx the function returns, ClientError, rate limits) must not page."
   }
 
   assert {
     condition = (
-      aws_cloudwatch_metric_alarm.session_creation_latency.namespace == "SessionService" &&
+      aws_cloudwatch_metric_alarm.fault["internal-errors"].namespace == "SessionService/dev" &&
+      aws_cloudwatch_metric_alarm.fault["internal-errors"].metric_name == "ConnectionErrors" &&
+      aws_cloudwatch_metric_alarm.fault["internal-errors"].dimensions == tomap({ ErrorCode = "INTERNAL_ERROR" }) &&
+      aws_cloudwatch_metric_alarm.fault["service-unavailable"].namespace == "SessionService/dev" &&
+      aws_cloudwatch_metric_alarm.fault["service-unavailable"].metric_name == "ConnectionErrors" &&
+      aws_cloudwatch_metric_alarm.fault["service-unavailable"].dimensions == tomap({ ErrorCode = "SERVICE_UNAVAILABLE" }) &&
+      aws_cloudwatch_metric_alarm.fault["internal-errors"].threshold == 5 &&
+      aws_cloudwatch_metric_alarm.fault["service-unavailable"].threshold == 5
+    )
+    error_message = "The service's own INTERNAL_ERROR and SERVICE_UNAVAILABLE answers page, each by its ErrorCode, in this environment's namespace."
+  }
+
+  assert {
+    condition = (
+      aws_cloudwatch_metric_alarm.session_creation_latency.namespace == "SessionService/dev" &&
       aws_cloudwatch_metric_alarm.session_creation_latency.metric_name == "SessionCreationLatency" &&
       aws_cloudwatch_metric_alarm.session_creation_latency.extended_statistic == "p95" &&
       aws_cloudwatch_metric_alarm.session_creation_latency.threshold == 2000 &&
@@ -72,42 +93,39 @@ run "alarms_watch_function_api_and_application_metrics" {
   }
 
   assert {
-    condition = (
-      aws_cloudwatch_metric_alarm.connection_errors.threshold == 100 &&
-      one(aws_cloudwatch_metric_alarm.connection_errors.metric_query).expression == "SELECT SUM(ConnectionErrors) FROM SCHEMA(\"SessionService\", ErrorCode)" &&
-      one(aws_cloudwatch_metric_alarm.connection_errors.metric_query).period == 300
-    )
-    error_message = "More than 100 ConnectionErrors (all codes) in 5 minutes must alarm."
-  }
-
-  assert {
     condition     = length(aws_sns_topic_subscription.email) == 0
     error_message = "No e-mail subscription without alarm_email."
   }
 
   assert {
     condition = alltrue([
-      for m in ["SessionCreationLatency", "ListenerJoinLatency", "HeartbeatLatency", "ActiveSessions", "TotalListeners", "ConnectionErrors", "RateLimitExceeded"] :
+      for m in ["SessionCreationLatency", "ListenerJoinLatency", "HeartbeatLatency", "ActiveSessions", "TotalListeners", "ConnectionErrors", "RateLimitExceeded", "IntegrationError", "ClientError"] :
       strcontains(aws_cloudwatch_dashboard.this.dashboard_body, m)
     ])
-    error_message = "The dashboard must show every application metric."
+    error_message = "The dashboard must show every application metric and the refusals that do not page."
   }
 
   assert {
     condition     = aws_cloudwatch_dashboard.this.dashboard_name == "dev-livecast-sessions" && strcontains(aws_cloudwatch_dashboard.this.dashboard_body, "\"region\":\"eu-west-1\"")
     error_message = "The dashboard must be named for the environment and show this region."
   }
+
+  assert {
+    condition     = !strcontains(aws_cloudwatch_dashboard.this.dashboard_body, "AWS/Kinesis")
+    error_message = "Without an audio stream the dashboard has no stream widget."
+  }
 }
 
-run "email_subscription_and_thresholds_follow_variables" {
+run "email_subscription_thresholds_and_stream_follow_variables" {
   command = apply
 
   variables {
     alarm_email                       = "oncall@example.com"
     function_errors_threshold         = 1
     session_creation_p95_threshold_ms = 1500
-    connection_errors_threshold       = 50
+    fault_responses_threshold         = 0
     metrics_namespace                 = "SessionService/prod"
+    audio_stream_name                 = "prod-livecast-audio"
   }
 
   assert {
@@ -117,12 +135,18 @@ run "email_subscription_and_thresholds_follow_variables" {
 
   assert {
     condition = (
-      aws_cloudwatch_metric_alarm.simple["function-errors"].threshold == 1 &&
+      aws_cloudwatch_metric_alarm.fault["function-errors"].threshold == 1 &&
       aws_cloudwatch_metric_alarm.session_creation_latency.threshold == 1500 &&
       aws_cloudwatch_metric_alarm.session_creation_latency.namespace == "SessionService/prod" &&
-      aws_cloudwatch_metric_alarm.connection_errors.threshold == 50
+      aws_cloudwatch_metric_alarm.fault["internal-errors"].namespace == "SessionService/prod" &&
+      aws_cloudwatch_metric_alarm.fault["internal-errors"].threshold == 0
     )
     error_message = "Thresholds and namespace must follow the variables."
+  }
+
+  assert {
+    condition     = strcontains(aws_cloudwatch_dashboard.this.dashboard_body, "\"AWS/Kinesis\",\"IncomingRecords\",\"StreamName\",\"prod-livecast-audio\"")
+    error_message = "The audio stream's incoming records are charted."
   }
 }
 
@@ -134,4 +158,14 @@ run "a_bad_email_is_rejected" {
   }
 
   expect_failures = [var.alarm_email]
+}
+
+run "an_aws_namespace_is_rejected" {
+  command = plan
+
+  variables {
+    metrics_namespace = "AWS/Lambda"
+  }
+
+  expect_failures = [var.metrics_namespace]
 }

@@ -1,25 +1,6 @@
 # Offline unit tests: terraform test (from this directory) with a mocked AWS provider.
 
 mock_provider "aws" {
-  mock_data "aws_caller_identity" {
-    defaults = {
-      account_id = "123456789012"
-    }
-  }
-
-  mock_data "aws_region" {
-    defaults = {
-      name = "eu-west-1"
-    }
-  }
-
-  mock_data "aws_partition" {
-    defaults = {
-      partition  = "aws"
-      dns_suffix = "amazonaws.com"
-    }
-  }
-
   mock_resource "aws_apigatewayv2_api" {
     defaults = {
       id            = "a1b2c3d4e5"
@@ -46,12 +27,6 @@ mock_provider "aws" {
       arn = "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/apigateway/dev-livecast-websocket/dev"
     }
   }
-
-  mock_resource "aws_iam_role" {
-    defaults = {
-      arn = "arn:aws:iam::123456789012:role/dev-livecast-apigateway-cloudwatch"
-    }
-  }
 }
 
 variables {
@@ -74,8 +49,8 @@ run "api_routes_every_action_to_the_function" {
   }
 
   assert {
-    condition     = toset(keys(aws_apigatewayv2_route.this)) == toset(["$connect", "$disconnect", "heartbeat", "getSessionStatus", "speakerControl", "controlSession", "changeLanguage", "$default"])
-    error_message = "The API must have exactly the application's eight routes."
+    condition     = toset(keys(aws_apigatewayv2_route.this)) == toset(["$connect", "$disconnect", "heartbeat", "getSessionStatus", "speakerControl", "controlSession", "changeLanguage", "endSession", "sendAudio", "$default"])
+    error_message = "The API must have exactly the application's ten routes."
   }
 
   assert {
@@ -167,11 +142,6 @@ run "stage_is_deployed_throttled_and_logged_without_secrets" {
     )
     error_message = "API Gateway may invoke the function only from this API's stage."
   }
-
-  assert {
-    condition     = length(aws_api_gateway_account.this) == 0 && length(aws_iam_role.cloudwatch) == 0
-    error_message = "The account-wide logging role is opt-in."
-  }
 }
 
 run "two_way_routes_answer_on_message_routes_only" {
@@ -182,7 +152,7 @@ run "two_way_routes_answer_on_message_routes_only" {
   }
 
   assert {
-    condition     = toset(keys(aws_apigatewayv2_route_response.this)) == toset(["heartbeat", "getSessionStatus", "speakerControl", "controlSession", "changeLanguage", "$default"])
+    condition     = toset(keys(aws_apigatewayv2_route_response.this)) == toset(["heartbeat", "getSessionStatus", "speakerControl", "controlSession", "changeLanguage", "endSession", "sendAudio", "$default"])
     error_message = "Message routes (not $connect/$disconnect) return the function's answer to the client."
   }
 
@@ -246,22 +216,4 @@ run "query_string_identity_sources_are_refused" {
   }
 
   expect_failures = [var.authorizer_identity_sources]
-}
-
-run "account_logging_role_when_asked" {
-  command = apply
-
-  variables {
-    create_cloudwatch_logs_role = true
-  }
-
-  assert {
-    condition     = aws_api_gateway_account.this[0].cloudwatch_role_arn == aws_iam_role.cloudwatch[0].arn
-    error_message = "The account's API Gateway settings must point at the role."
-  }
-
-  assert {
-    condition     = jsondecode(aws_iam_role_policy.cloudwatch[0].policy).Statement[0].Resource == ["arn:aws:logs:eu-west-1:123456789012:*"]
-    error_message = "The logging role is limited to this account's logs in this region."
-  }
 }

@@ -1,13 +1,17 @@
 # Every environment: the root module applied against a mocked AWS provider
 # with envs/<env>.tfvars. Run from terraform/ once per environment with
-#   terraform test -filter=tests/env.tftest.hcl -var-file=../envs/<env>.tfvars
-# (make tf-test does); without a var file, environment is unset and it fails.
+#   terraform test -test-directory=tests/envs -var-file=../envs/<env>.tfvars
+# (make tf-test does). It lives outside tests/ because it needs a var file:
+# a bare `terraform test` runs tests/ only.
 # What must differ between environments is stated once, in `expected`.
 # Assertions read module outputs: a test may not address a child's resources.
 
 mock_provider "aws" {
   source = "./tests/mocks"
 }
+
+# No environment reserves concurrency (README, "Reserved concurrency"), and
+# each has its own metrics namespace and audio stream.
 
 # Override values may not use variables: the mocked table and function ARNs
 # carry the fixed name prefix "mocked", and the assertions that read those
@@ -20,29 +24,29 @@ variables {
   expected = {
     dev = {
       point_in_time_recovery        = false, deletion_protection = false
-      memory_size                   = 256, reserved_concurrency = -1, tracing_mode = "PassThrough", xray_statement = false
+      memory_size                   = 256, tracing_mode = "PassThrough", xray_statement = false
       max_listeners                 = "50", sessions_per_hour = "200", joins_per_min = "60", attempts_per_min = "120", heartbeats_per_min = "4"
-      log_level                     = "debug", log_retention_days = 1
-      throttling_burst              = 100, throttling_rate = 50, detailed_metrics = false, manages_account_logging = true
-      alarm_function_errors         = 20, alarm_function_throttles = 10, alarm_api_errors = 50
+      log_level                     = "debug", log_retention_days = 1, audio_retention_hours = 24
+      throttling_burst              = 100, throttling_rate = 50, detailed_metrics = false
+      alarm_function_errors         = 20, alarm_function_throttles = 10, alarm_api_errors = 50, alarm_fault_responses = 20
       user_pool_deletion_protection = "INACTIVE"
     }
     staging = {
       point_in_time_recovery        = true, deletion_protection = false
-      memory_size                   = 512, reserved_concurrency = 50, tracing_mode = "Active", xray_statement = true
+      memory_size                   = 512, tracing_mode = "Active", xray_statement = true
       max_listeners                 = "500", sessions_per_hour = "50", joins_per_min = "10", attempts_per_min = "20", heartbeats_per_min = "2"
-      log_level                     = "info", log_retention_days = 3
-      throttling_burst              = 200, throttling_rate = 200, detailed_metrics = false, manages_account_logging = false
-      alarm_function_errors         = 10, alarm_function_throttles = 5, alarm_api_errors = 20
+      log_level                     = "info", log_retention_days = 3, audio_retention_hours = 24
+      throttling_burst              = 200, throttling_rate = 200, detailed_metrics = false
+      alarm_function_errors         = 10, alarm_function_throttles = 5, alarm_api_errors = 20, alarm_fault_responses = 10
       user_pool_deletion_protection = "INACTIVE"
     }
     prod = {
       point_in_time_recovery        = true, deletion_protection = true
-      memory_size                   = 1024, reserved_concurrency = 200, tracing_mode = "Active", xray_statement = true
+      memory_size                   = 1024, tracing_mode = "Active", xray_statement = true
       max_listeners                 = "500", sessions_per_hour = "50", joins_per_min = "10", attempts_per_min = "20", heartbeats_per_min = "2"
-      log_level                     = "info", log_retention_days = 7
-      throttling_burst              = 2000, throttling_rate = 1000, detailed_metrics = true, manages_account_logging = false
-      alarm_function_errors         = 5, alarm_function_throttles = 0, alarm_api_errors = 10
+      log_level                     = "info", log_retention_days = 7, audio_retention_hours = 48
+      throttling_burst              = 2000, throttling_rate = 1000, detailed_metrics = true
+      alarm_function_errors         = 5, alarm_function_throttles = 0, alarm_api_errors = 10, alarm_fault_responses = 5
       user_pool_deletion_protection = "ACTIVE"
     }
   }
@@ -124,10 +128,10 @@ run "function" {
       module.function.configuration.architectures == tolist(["arm64"]) &&
       module.function.configuration.handler == "bootstrap" &&
       module.function.configuration.memory_size == var.expected[var.environment].memory_size &&
-      module.function.configuration.reserved_concurrency == var.expected[var.environment].reserved_concurrency &&
+      module.function.configuration.reserved_concurrency == -1 &&
       module.function.configuration.tracing_mode == var.expected[var.environment].tracing_mode
     )
-    error_message = "The function must be provided.al2023/arm64/bootstrap with the environment's memory, reserved concurrency and tracing."
+    error_message = "The function must be provided.al2023/arm64/bootstrap with the environment's memory and tracing, and reserve no concurrency."
   }
 
   assert {
@@ -150,7 +154,8 @@ run "function" {
       CLIENT_ID                              = "mockclient0123456789abcdef"
       LOG_LEVEL                              = var.expected[var.environment].log_level
       WEBSOCKET_ENDPOINT                     = "https://a1b2c3d4e5.execute-api.eu-west-1.amazonaws.com/${var.environment}"
-      METRICS_NAMESPACE                      = "SessionService"
+      METRICS_NAMESPACE                      = "SessionService/${var.environment}"
+      AUDIO_STREAM_NAME                      = "${var.environment}-livecast-audio"
     })
     error_message = "The function's environment must carry every setting of the environment's tfvars."
   }
@@ -170,7 +175,7 @@ run "iam" {
   command = apply
 
   assert {
-    condition     = [for s in jsondecode(module.function.configuration.policy_json).Statement : s.Sid] == concat(["TableItems", "IndexQuery", "SweepScan", "ManageConnections", "InvokeSelf", "OwnLogs"], var.expected[var.environment].xray_statement ? ["XRayWrite"] : [])
+    condition     = [for s in jsondecode(module.function.configuration.policy_json).Statement : s.Sid] == concat(["TableItems", "IndexQuery", "SweepScan", "AudioStreamPut", "ManageConnections", "InvokeSelf", "OwnLogs"], var.expected[var.environment].xray_statement ? ["XRayWrite"] : [])
     error_message = "Unexpected policy statements."
   }
 
@@ -194,8 +199,16 @@ run "iam" {
 
   assert {
     condition = (
-      jsondecode(module.function.configuration.policy_json).Statement[3].Action == ["execute-api:ManageConnections"] &&
-      jsondecode(module.function.configuration.policy_json).Statement[3].Resource == [
+      jsondecode(module.function.configuration.policy_json).Statement[3].Action == ["kinesis:PutRecord", "kinesis:PutRecords"] &&
+      jsondecode(module.function.configuration.policy_json).Statement[3].Resource == ["arn:aws:kinesis:eu-west-1:123456789012:stream/mocked-livecast-audio"]
+    )
+    error_message = "The function may put records on its audio stream, nothing more."
+  }
+
+  assert {
+    condition = (
+      jsondecode(module.function.configuration.policy_json).Statement[4].Action == ["execute-api:ManageConnections"] &&
+      jsondecode(module.function.configuration.policy_json).Statement[4].Resource == [
         "arn:aws:execute-api:eu-west-1:123456789012:a1b2c3d4e5/${var.environment}/POST/@connections/*",
         "arn:aws:execute-api:eu-west-1:123456789012:a1b2c3d4e5/${var.environment}/GET/@connections/*",
         "arn:aws:execute-api:eu-west-1:123456789012:a1b2c3d4e5/${var.environment}/DELETE/@connections/*",
@@ -206,10 +219,10 @@ run "iam" {
 
   assert {
     condition = (
-      jsondecode(module.function.configuration.policy_json).Statement[4].Action == ["lambda:InvokeFunction"] &&
-      jsondecode(module.function.configuration.policy_json).Statement[4].Resource == ["arn:aws:lambda:eu-west-1:123456789012:function:${var.environment}-livecast-session-service"] &&
-      jsondecode(module.function.configuration.policy_json).Statement[5].Action == ["logs:CreateLogStream", "logs:PutLogEvents"] &&
-      jsondecode(module.function.configuration.policy_json).Statement[5].Resource == ["arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/${var.environment}-livecast-session-service:*"]
+      jsondecode(module.function.configuration.policy_json).Statement[5].Action == ["lambda:InvokeFunction"] &&
+      jsondecode(module.function.configuration.policy_json).Statement[5].Resource == ["arn:aws:lambda:eu-west-1:123456789012:function:${var.environment}-livecast-session-service"] &&
+      jsondecode(module.function.configuration.policy_json).Statement[6].Action == ["logs:CreateLogStream", "logs:PutLogEvents"] &&
+      jsondecode(module.function.configuration.policy_json).Statement[6].Resource == ["arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/${var.environment}-livecast-session-service:*"]
     )
     error_message = "The function may invoke only itself and write only its own logs."
   }
@@ -239,10 +252,10 @@ run "api" {
   assert {
     condition = (
       module.websocket_api.configuration.route_selection_expression == "$request.body.action" &&
-      toset(keys(module.websocket_api.configuration.routes)) == toset(["$connect", "$disconnect", "heartbeat", "getSessionStatus", "speakerControl", "controlSession", "changeLanguage", "$default"]) &&
+      toset(keys(module.websocket_api.configuration.routes)) == toset(["$connect", "$disconnect", "heartbeat", "getSessionStatus", "speakerControl", "controlSession", "changeLanguage", "endSession", "sendAudio", "$default"]) &&
       alltrue([for r in values(module.websocket_api.configuration.routes) : r.target == "integrations/integ01" && r.authorization_type == "NONE"])
     )
-    error_message = "The eight routes, all to the function integration, no authorizer by default."
+    error_message = "The ten routes, all to the function integration, no authorizer by default."
   }
 
   assert {
@@ -269,10 +282,20 @@ run "api" {
     condition     = !strcontains(module.websocket_api.configuration.access_log_format, "querystring") && !strcontains(module.websocket_api.configuration.access_log_format, "requestOverride")
     error_message = "Access logs must never contain the query string."
   }
+}
+
+run "audio_stream" {
+  command = apply
 
   assert {
-    condition     = module.websocket_api.configuration.manages_account_logging == var.expected[var.environment].manages_account_logging
-    error_message = "Unexpected management of the account-wide API Gateway logging role."
+    condition = (
+      output.audio_stream_name == "${var.environment}-livecast-audio" &&
+      output.audio_stream_arn == "arn:aws:kinesis:eu-west-1:123456789012:stream/mocked-livecast-audio" &&
+      module.audio_stream.configuration.stream_mode == "ON_DEMAND" &&
+      module.audio_stream.configuration.encryption_type == "KMS" &&
+      module.audio_stream.configuration.retention_hours == var.expected[var.environment].audio_retention_hours
+    )
+    error_message = "An encrypted on-demand stream per environment, kept as long as the environment requires, named and located for the pipeline."
   }
 }
 
@@ -283,13 +306,20 @@ run "monitoring_and_identity" {
     condition = (
       module.monitoring.alarms["${var.environment}-livecast-function-errors"].threshold == var.expected[var.environment].alarm_function_errors &&
       module.monitoring.alarms["${var.environment}-livecast-function-throttles"].threshold == var.expected[var.environment].alarm_function_throttles &&
-      module.monitoring.alarms["${var.environment}-livecast-api-integration-errors"].threshold == var.expected[var.environment].alarm_api_errors &&
       module.monitoring.alarms["${var.environment}-livecast-api-execution-errors"].threshold == var.expected[var.environment].alarm_api_errors &&
+      module.monitoring.alarms["${var.environment}-livecast-internal-errors"].threshold == var.expected[var.environment].alarm_fault_responses &&
+      module.monitoring.alarms["${var.environment}-livecast-service-unavailable"].threshold == var.expected[var.environment].alarm_fault_responses &&
       module.monitoring.alarms["${var.environment}-livecast-session-creation-latency-p95"].threshold == 2000 &&
-      module.monitoring.alarms["${var.environment}-livecast-connection-errors"].threshold == 100 &&
       length(module.monitoring.alarms) == 6
     )
     error_message = "Alarm thresholds must follow the environment's tfvars."
+  }
+
+  assert {
+    condition = alltrue([
+      for name, a in module.monitoring.alarms : a.namespace == "SessionService/${var.environment}" if !startswith(a.namespace, "AWS/")
+    ]) && output.metrics_namespace == "SessionService/${var.environment}"
+    error_message = "Alarms on the application's metrics read this environment's namespace only."
   }
 
   assert {
