@@ -1,0 +1,109 @@
+// The listener view: opened from a join link (/?session=<id>), pick a
+// language, see the state and the messages, hear the audio.
+import { ListenerClient } from './sessions.browser.js';
+import { Player } from './audio.js';
+import { fillLanguages, preferredLanguage, TARGET_LANGUAGES } from './languages.js';
+import { byId, clockTime, describe, showProblem, webSocketURL } from './page.js';
+
+const SESSION_ID = /^[a-z]+-[a-z]+-[1-9][0-9]{2}$/;
+const SHOWN_MESSAGES = 100;
+
+export function startListenerView(sessionId) {
+  byId('listener-view').hidden = false;
+  byId('listen-session').textContent = sessionId;
+  if (!SESSION_ID.test(sessionId)) {
+    showProblem(`"${sessionId}" is not a session id (they look like faithful-shepherd-427).`);
+    byId('join-session').disabled = true;
+    return;
+  }
+  const wanted = new URLSearchParams(location.search).get('lang');
+  const initial = TARGET_LANGUAGES.includes(wanted) ? wanted : preferredLanguage(TARGET_LANGUAGES, 'es');
+  fillLanguages(byId('target-language'), TARGET_LANGUAGES, initial);
+  const form = byId('join-form');
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    void join(form, sessionId);
+  });
+}
+
+async function join(form, sessionId) {
+  const button = byId('join-session');
+  button.disabled = true;
+  showProblem('');
+  const targetLanguage = byId('target-language').value;
+  const player = new Player(); // created on the click, so the browser lets it play
+  const listener = new ListenerClient({ url: webSocketURL(), sessionId, targetLanguage });
+  const view = new Listening(listener, player);
+  try {
+    await listener.connect();
+    view.show(listener.targetLanguage);
+    form.hidden = true;
+  } catch (err) {
+    player.close();
+    showProblem(`Could not join ${sessionId}: ${describe(err)}`);
+    button.disabled = false;
+  }
+}
+
+class Listening {
+  constructor(listener, player) {
+    this.listener = listener;
+    this.player = player;
+    this.chunks = 0;
+    listener.on('state', (state) => {
+      byId('listener-state').value = state;
+    });
+    listener.on('sessionPaused', () => this.setBroadcast('paused'));
+    listener.on('sessionResumed', () => this.setBroadcast('live'));
+    listener.on('speakerDisconnected', (msg) => this.setBroadcast(`speaker away, waiting until ${clockTime(msg.reconnectDeadline)}`));
+    listener.on('speakerReconnected', () => this.setBroadcast('live'));
+    listener.on('sessionEnded', (msg) => this.setBroadcast(`ended (${msg.reason})`));
+    listener.on('languageChanged', (msg) => {
+      byId('change-language').value = msg.targetLanguage;
+    });
+    listener.on('audioData', (msg) => {
+      if (this.player.play(msg.audioData, msg.sampleRate, msg.encoding)) {
+        byId('audio-chunks').value = String(++this.chunks);
+      }
+    });
+    listener.on('message', (msg) => this.log(msg));
+    listener.on('error', (err) => showProblem(describe(err)));
+    byId('change-language').addEventListener('change', (event) => void this.changeLanguage(event.target.value));
+    byId('leave').addEventListener('click', () => {
+      listener.close();
+      player.close();
+      byId('leave').disabled = true;
+    });
+  }
+
+  show(targetLanguage) {
+    fillLanguages(byId('change-language'), TARGET_LANGUAGES, targetLanguage);
+    byId('listener-live').hidden = false;
+  }
+
+  setBroadcast(text) {
+    byId('listener-broadcast').value = text;
+  }
+
+  async changeLanguage(targetLanguage) {
+    try {
+      await this.listener.changeLanguage(targetLanguage);
+    } catch (err) {
+      showProblem(`Could not switch language: ${describe(err)}`);
+      byId('change-language').value = this.listener.targetLanguage;
+    }
+  }
+
+  /** Adds a line per message; heartbeats and audio would drown the rest. */
+  log(msg) {
+    if (msg.type === 'heartbeatAck' || msg.type === 'audioData') return;
+    const li = document.createElement('li');
+    li.dataset.type = msg.type;
+    const when = typeof msg.timestamp === 'number' ? clockTime(msg.timestamp) : '';
+    const detail = msg.reason ?? msg.targetLanguage ?? msg.code ?? '';
+    li.textContent = `${when} ${msg.type}${detail ? ` (${detail})` : ''}`;
+    const list = byId('messages');
+    list.append(li);
+    while (list.children.length > SHOWN_MESSAGES) list.firstElementChild.remove();
+  }
+}
