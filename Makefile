@@ -6,7 +6,7 @@ SHELL := /bin/bash
 GO    ?= go
 ADDR  ?= 127.0.0.1:8080
 
-.PHONY: test run check-moto go-test vet fmt-check build bench
+.PHONY: test run check-moto go-test vet fmt-check build bench console-bundle
 
 test: check-moto vet fmt-check go-test
 
@@ -32,6 +32,12 @@ go-test:
 
 build:
 	$(GO) build -o build/sessions .
+
+# The console (clients/console) embeds the JS library's browser bundle:
+# rebuild the library and refresh the copy (a test compares the two).
+console-bundle:
+	cd clients/js && npm ci && npm run build
+	cp clients/js/dist/sessions.browser.js clients/console/static/sessions.browser.js
 
 # Load scenarios on this machine (local mode + moto_server): DynamoDB round
 # trips and handler latency per operation, invariants after every scenario,

@@ -52,6 +52,8 @@ class Listening {
     this.chunks = 0;
     listener.on('state', (state) => {
       byId('listener-state').value = state;
+      // A closed client stays closed: nothing left to switch or leave.
+      if (state === 'closed') for (const id of ['change-language', 'leave']) byId(id).disabled = true;
     });
     listener.on('sessionPaused', () => this.setBroadcast('paused'));
     listener.on('sessionResumed', () => this.setBroadcast('live'));
@@ -72,7 +74,6 @@ class Listening {
     byId('leave').addEventListener('click', () => {
       listener.close();
       player.close();
-      byId('leave').disabled = true;
     });
   }
 
