@@ -165,3 +165,13 @@ func sortedKeys(m map[string]*jsonschema.Schema) []string {
 	slices.Sort(keys)
 	return keys
 }
+
+// MustLoad is Load for callers that cannot go on without the contract
+// (tests); the embedded document compiling is checked by this package's tests.
+func MustLoad() *Contract {
+	c, err := Load()
+	if err != nil {
+		panic(err)
+	}
+	return c
+}

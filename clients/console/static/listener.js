@@ -71,6 +71,9 @@ class Listening {
     listener.on('message', (msg) => this.log(msg));
     listener.on('error', (err) => showProblem(describe(err)));
     byId('change-language').addEventListener('change', (event) => void this.changeLanguage(event.target.value));
+    // Closing the page is leaving: say so (1000) so the seat is released at
+    // once rather than held for a reconnection that will not come.
+    window.addEventListener('pagehide', () => listener.close());
     byId('leave').addEventListener('click', () => {
       listener.close();
       player.close();
