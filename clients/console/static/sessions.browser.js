@@ -202,8 +202,13 @@ var Link = class {
   retire(code, reason) {
     this.retired = true;
     this.stopHeartbeat();
+    const node = this.ws;
     try {
-      this.ws.close(code, reason);
+      if (code === CLOSE_ABANDONED && this.open && typeof node.terminate === "function") {
+        node.terminate();
+      } else {
+        this.ws.close(code, reason);
+      }
     } catch {
     }
   }
@@ -311,6 +316,7 @@ var DEFAULT_HEARTBEAT_MS = 3e4;
 var HEARTBEAT_JITTER = 0.1;
 var OVERLAP_WINDOW_MS = 5e3;
 var MAX_OUTBOX = 1e3;
+var DRAIN_MS = 2e3;
 var SessionConnection = class extends Emitter {
   constructor(options) {
     super();
@@ -355,6 +361,14 @@ var SessionConnection = class extends Emitter {
   observe(_msg) {
   }
   /**
+   * Called when the service refuses a resumption for good; returning true
+   * retries at once with whatever the subclass changed (a listener drops a
+   * resume token the service no longer takes).
+   */
+  recoverable(_err) {
+    return false;
+  }
+  /**
    * Opens the connection and resolves with the service's welcome. A refused
    * connection rejects with a ProtocolError carrying the protocol's code
    * (in browsers only CONNECTION_FAILED: see the README).
@@ -387,10 +401,10 @@ var SessionConnection = class extends Emitter {
   }
   /**
    * Sends frame and resolves with the next message of type answer; an
-   * `error` message that arrives while this is the oldest waiting request
-   * rejects it instead (the protocol carries no request id, so answers are
-   * matched in order). While reconnecting, the frame waits for the new
-   * connection.
+   * `error` message on the same connection while this is the oldest request
+   * sent there rejects it instead (the protocol carries no request id, so
+   * answers are matched by type and order). While reconnecting, or while a
+   * refresh switches connections, the frame waits for the new connection.
    */
   request(frame, answer) {
     if (this.stopped || !this.started) {
@@ -400,6 +414,7 @@ var SessionConnection = class extends Emitter {
       const waiter = {
         answer,
         frame,
+        sentOn: void 0,
         resolve,
         reject,
         timer: setTimeout(() => {
@@ -420,7 +435,12 @@ var SessionConnection = class extends Emitter {
    * speaker's requests on the old connection once the new one is admitted.
    */
   send(frame, queue) {
-    if (this.stateValue === "open" && !this.holding && this.current?.send(frame)) return true;
+    const link = this.current;
+    if (this.stateValue === "open" && !this.holding && link?.send(frame)) {
+      const waiter = this.waiters.find((w) => w.frame === frame);
+      if (waiter !== void 0) waiter.sentOn = link;
+      return true;
+    }
     const queueing = queue === "always" || this.holding && this.stateValue === "open";
     if (!queueing || this.stopped || this.outbox.length >= MAX_OUTBOX) return false;
     this.outbox.push(frame);
@@ -485,7 +505,7 @@ var SessionConnection = class extends Emitter {
     this.observe(msg);
     if (type === "error") {
       const err = errorFromMessage(msg);
-      const waiter = this.waiters[0];
+      const waiter = this.waiters.find((w) => w.sentOn === link);
       if (waiter !== void 0) {
         this.removeWaiter(waiter);
         waiter.reject(err);
@@ -570,7 +590,9 @@ var SessionConnection = class extends Emitter {
         return;
       } catch (err) {
         lastError = asProtocolError(err);
-        if (!lastError.retryable) {
+        if (!lastError.retryable && this.recoverable(lastError)) {
+          attempt = -1;
+        } else if (!lastError.retryable) {
           this.emit("error", lastError);
           this.shutDown();
           return;
@@ -602,6 +624,7 @@ var SessionConnection = class extends Emitter {
     try {
       for (let attempt = 0; !this.stopped && this.current === old; attempt++) {
         this.holding = true;
+        await this.drain(old);
         try {
           const { link, welcome } = await this.open("refresh");
           if (this.stopped || this.current !== old && this.current !== void 0) {
@@ -627,6 +650,13 @@ var SessionConnection = class extends Emitter {
         this.holding = false;
         this.flush();
       }
+    }
+  }
+  /** Waits (up to DRAIN_MS) until no request sent on link waits for its answer. */
+  async drain(link) {
+    const deadline = Date.now() + DRAIN_MS;
+    while (this.waiters.some((w) => w.sentOn === link) && Date.now() < deadline) {
+      if (!await this.sleep(20)) return;
     }
   }
   /** Resolves true after ms, or false at once when the client is closed. */
@@ -786,6 +816,16 @@ var ListenerClient = class extends SessionConnection {
     super.welcomed(welcome);
     if ("resumeToken" in welcome && typeof welcome.resumeToken === "string") this.resumeToken = welcome.resumeToken;
     if ("targetLanguage" in welcome && typeof welcome.targetLanguage === "string") this.targetLanguage = welcome.targetLanguage;
+  }
+  /**
+   * A resume token the service refuses (already used, say, when the welcome
+   * of the attempt that used it was lost) is dropped: the next try is a
+   * plain listener refresh, which counts against capacity like a join.
+   */
+  recoverable(err) {
+    if (err.details?.field !== "resumeToken" || this.resumeToken === void 0) return false;
+    this.resumeToken = void 0;
+    return true;
   }
   observe(msg) {
     if (msg.type === "languageChanged" && typeof msg.targetLanguage === "string") this.targetLanguage = msg.targetLanguage;
