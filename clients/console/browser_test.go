@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -45,13 +46,28 @@ func chromium(t *testing.T) string {
 
 var tableSeq atomic.Int64
 
-// startLocal runs the whole system as `sessions local` does, backed by its own
-// moto_server, and returns the console's address.
+// moto is the package's DynamoDB API, started by the first test that needs
+// one (a run without Chromium may need none) and stopped by TestMain.
+var moto struct {
+	once   sync.Once
+	server *motoserver.Server
+	err    error
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if moto.server != nil {
+		moto.server.Stop()
+	}
+	os.Exit(code)
+}
+
+// startLocal runs the whole system as `sessions local` does, with its own
+// tables, and returns the console's address.
 func startLocal(t *testing.T) string {
 	t.Helper()
-	moto, err := motoserver.Start()
-	require.NoError(t, err)
-	t.Cleanup(moto.Stop)
+	moto.once.Do(func() { moto.server, moto.err = motoserver.Start() })
+	require.NoError(t, moto.err)
 	prefix := fmt.Sprintf("console%d-%d-", time.Now().UnixNano(), tableSeq.Add(1))
 	env := map[string]string{
 		"SESSIONS_TABLE": prefix + "Sessions", "CONNECTIONS_TABLE": prefix + "Connections", "RATE_LIMITS_TABLE": prefix + "RateLimits",
@@ -59,14 +75,17 @@ func startLocal(t *testing.T) string {
 	}
 	cfg, err := app.FromEnv(func(name string) (string, bool) { v, ok := env[name]; return v, ok })
 	require.NoError(t, err)
-	t.Setenv("AWS_ENDPOINT_URL_DYNAMODB", moto.URL)
+	t.Setenv("AWS_ENDPOINT_URL_DYNAMODB", moto.server.URL)
 	t.Setenv("AWS_ACCESS_KEY_ID", "test")
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
 	awsCfg, err := app.LoadAWS(context.Background(), cfg.Region, true)
 	require.NoError(t, err)
 	local, err := app.StartLocal(context.Background(), cfg, awsCfg, app.LocalOptions{})
 	require.NoError(t, err)
-	t.Cleanup(func() { _ = local.Close() })
+	t.Cleanup(func() {
+		_ = local.Close()
+		_ = local.Graph.Store.DeleteTables(context.Background())
+	})
 	return local.Gateway.HTTPURL()
 }
 
