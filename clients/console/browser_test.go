@@ -2,7 +2,10 @@ package console_test
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/binary"
 	"fmt"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -66,6 +69,11 @@ func TestMain(m *testing.M) {
 // tables, and returns the console's address.
 func startLocal(t *testing.T) string {
 	t.Helper()
+	return startLocalSystem(t).Gateway.HTTPURL()
+}
+
+func startLocalSystem(t *testing.T) *app.Local {
+	t.Helper()
 	moto.once.Do(func() { moto.server, moto.err = motoserver.Start() })
 	require.NoError(t, moto.err)
 	prefix := fmt.Sprintf("console%d-%d-", time.Now().UnixNano(), tableSeq.Add(1))
@@ -86,7 +94,7 @@ func startLocal(t *testing.T) string {
 		_ = local.Close()
 		_ = local.Graph.Store.DeleteTables(context.Background())
 	})
-	return local.Gateway.HTTPURL()
+	return local
 }
 
 // browser starts headless Chromium with a throwaway profile and a fake
@@ -205,7 +213,8 @@ var sessionIDPattern = regexp.MustCompile(`^[a-z]+-[a-z]+-[1-9][0-9]{2}$`)
 // listeners, one listener leaves, the speaker ends the session.
 func TestASpeakerAndTwoListenersUseTheConsole(t *testing.T) {
 	execPath := chromium(t)
-	base := startLocal(t)
+	local := startLocalSystem(t)
+	base := local.Gateway.HTTPURL()
 	ctx := browser(t, execPath)
 
 	speaker := openTab(t, ctx, "speaker", base+"/")
@@ -242,6 +251,19 @@ func TestASpeakerAndTwoListenersUseTheConsole(t *testing.T) {
 		speaker.seeText(`#audience tr[data-language="de"] td:last-child`, "1")
 		speaker.seeText(`#audience tr[data-language="fr"]`, "")
 		speaker.seeText("#audience-total", "2")
+	})
+
+	t.Run("audio for a language plays for its listeners only", func(t *testing.T) {
+		// What the audio pipeline does: a fan-out of audioData to one language.
+		tone := base64.StdEncoding.EncodeToString(sineTone(16000, 440, 100*time.Millisecond))
+		for seq := range 3 {
+			event := fmt.Sprintf(`{"sessionService":"broadcast","sessionId":%q,"targetLanguage":"es","payload":{"type":"audioData","timestamp":%d,"sessionId":%q,"targetLanguage":"es","audioData":%q,"sequence":%d,"sampleRate":16000,"encoding":"pcm_s16le"}}`,
+				id, time.Now().UnixMilli(), id, tone, seq)
+			_, err := local.Invoke(context.Background(), []byte(event))
+			require.NoError(t, err)
+		}
+		es.seeText("#audio-chunks", "3")
+		fr.seeText("#audio-chunks", "0")
 	})
 
 	t.Run("a pause reaches every listener and a resume lifts it", func(t *testing.T) {
@@ -299,6 +321,17 @@ func TestASpeakerAndTwoListenersUseTheConsole(t *testing.T) {
 		es.see("#messages", "sessionEnded listed", func(s string) bool { return strings.Contains(s, "sessionEnded") })
 		es.screenshot("console-listener.png")
 	})
+}
+
+// sineTone is d of a pure tone as 16-bit little-endian PCM.
+func sineTone(rate, hz int, d time.Duration) []byte {
+	n := int(d.Seconds() * float64(rate))
+	pcm := make([]byte, 2*n)
+	for i := range n {
+		v := int16(8000 * math.Sin(2*math.Pi*float64(hz)*float64(i)/float64(rate)))
+		binary.LittleEndian.PutUint16(pcm[2*i:], uint16(v))
+	}
+	return pcm
 }
 
 var chunksPattern = regexp.MustCompile(`(\d+) chunks sent`)
