@@ -4,6 +4,8 @@ import (
 	"embed"
 	"io/fs"
 	"net/http"
+
+	"github.com/livecast/sessions/api"
 )
 
 //go:embed static
@@ -12,7 +14,8 @@ var static embed.FS
 // AssetsPrefix is where the page's scripts, styles and QR codes are served.
 const AssetsPrefix = "/console/"
 
-// Handler serves the page at "/" and its assets under AssetsPrefix. Mount it
+// Handler serves the page at "/" and its assets under AssetsPrefix, among
+// them the wire contract (asyncapi.yaml) the page links to. Mount it
 // on exactly those two patterns ("GET /{$}" and "GET /console/"), so every
 // other path stays with whoever serves it (WebSocket upgrades, /dev/token).
 func Handler() http.Handler {
@@ -25,6 +28,11 @@ func Handler() http.Handler {
 		http.ServeFileFS(w, r, assets, "index.html")
 	})
 	mux.Handle("GET "+AssetsPrefix+"qr.svg", qrHandler())
+	contract := api.Document()
+	mux.HandleFunc("GET "+AssetsPrefix+"asyncapi.yaml", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/yaml; charset=utf-8")
+		_, _ = w.Write(contract)
+	})
 	mux.Handle("GET "+AssetsPrefix, http.StripPrefix(AssetsPrefix, http.FileServerFS(assets)))
 	return securityHeaders(mux)
 }

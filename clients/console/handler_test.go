@@ -26,6 +26,7 @@ func TestTheHandlerServesThePageAndItsAssets(t *testing.T) {
 		{"a QR code is drawn for a link", "GET", "/console/qr.svg?text=" + url.QueryEscape("http://127.0.0.1:8080/?session=faithful-shepherd-427"), 200, "image/svg+xml", "<svg"},
 		{"a QR code needs its text", "GET", "/console/qr.svg", 400, "text/plain", "text is required"},
 		{"a QR code of more than a link is refused", "GET", "/console/qr.svg?text=" + strings.Repeat("a", maxQRText+1), 400, "text/plain", "longer than"},
+		{"the contract is served", "GET", "/console/asyncapi.yaml", 200, "application/yaml", "asyncapi: 3.0.0"},
 		{"a missing asset is not found", "GET", "/console/nothing.js", 404, "text/plain", ""},
 		{"the page is not posted to", "POST", "/", 405, "text/plain", ""},
 	}
