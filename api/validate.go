@@ -25,10 +25,10 @@ type FrameError struct {
 
 func (e *FrameError) Error() string {
 	switch {
-	case e.Name == e.Closest:
-		return fmt.Sprintf("api: %s %q breaks the contract: %v", e.Direction, e.Name, e.Err)
 	case e.Closest == "":
 		return fmt.Sprintf("api: %s matches no message of the contract: %v", e.Direction, e.Err)
+	case e.Name == e.Closest:
+		return fmt.Sprintf("api: %s %q breaks the contract: %v", e.Direction, e.Name, e.Err)
 	default:
 		return fmt.Sprintf("api: %s %q matches no message of the contract (closest: %q): %v", e.Direction, e.Name, e.Closest, e.Err)
 	}
