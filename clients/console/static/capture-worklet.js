@@ -4,7 +4,8 @@
 class PcmCapture extends AudioWorkletProcessor {
   constructor(options) {
     super();
-    this.chunk = new Int16Array(options.processorOptions.chunkSamples);
+    this.chunkSamples = options.processorOptions.chunkSamples;
+    this.chunk = new Int16Array(this.chunkSamples);
     this.filled = 0;
   }
 
@@ -14,10 +15,11 @@ class PcmCapture extends AudioWorkletProcessor {
       for (let i = 0; i < samples.length; i++) {
         const s = Math.max(-1, Math.min(1, samples[i]));
         this.chunk[this.filled++] = s < 0 ? s * 0x8000 : s * 0x7fff;
-        if (this.filled === this.chunk.length) {
+        if (this.filled === this.chunkSamples) {
+          // The buffer is handed over, not copied: it is unusable here after.
           const bytes = this.chunk.buffer;
           this.port.postMessage(bytes, [bytes]);
-          this.chunk = new Int16Array(this.chunk.length);
+          this.chunk = new Int16Array(this.chunkSamples);
           this.filled = 0;
         }
       }
