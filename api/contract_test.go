@@ -125,6 +125,7 @@ func TestBrokenClientMessagesAreRefused(t *testing.T) {
 		{"audio without its session", `{"action":"sendAudio","audioData":"AAAA"}`, "sendAudio", "sessionId"},
 		{"audio larger than a frame", `{"action":"sendAudio","sessionId":"faithful-shepherd-427","audioData":"` + strings.Repeat("A", 40000) + `"}`, "sendAudio", "audioData"},
 		{"audio at an impossible sample rate", `{"action":"sendAudio","sessionId":"faithful-shepherd-427","audioData":"AAAA","sampleRate":1}`, "sendAudio", "sampleRate"},
+		{"an encoding that is no short name", `{"action":"sendAudio","sessionId":"faithful-shepherd-427","audioData":"AAAA","encoding":"16 bit PCM"}`, "sendAudio", "encoding"},
 		{"a negative sequence number", `{"action":"sendAudio","sessionId":"faithful-shepherd-427","audioData":"AAAA","sequence":-1}`, "sendAudio", "sequence"},
 		{"an unknown action", `{"action":"heartbeats"}`, "heartbeat", "not one of"},
 		{"a frame without an action", `{"control":"pause"}`, "speakerControl", "no action"},

@@ -257,7 +257,7 @@ func TestASpeakerAndTwoListenersUseTheConsole(t *testing.T) {
 		// What the audio pipeline does: a fan-out of audioData to one language.
 		tone := base64.StdEncoding.EncodeToString(sineTone(16000, 440, 100*time.Millisecond))
 		for seq := range 3 {
-			event := fmt.Sprintf(`{"sessionService":"broadcast","sessionId":%q,"targetLanguage":"es","payload":{"type":"audioData","timestamp":%d,"sessionId":%q,"targetLanguage":"es","audioData":%q,"sequence":%d,"sampleRate":16000,"encoding":"pcm_s16le"}}`,
+			event := fmt.Sprintf(`{"sessionService":"broadcast","sessionId":%q,"targetLanguage":"es","payload":{"type":"audioData","timestamp":%d,"sessionId":%q,"targetLanguage":"es","audioData":%q,"sequence":%d,"sampleRate":16000,"encoding":"pcm16"}}`,
 				id, time.Now().UnixMilli(), id, tone, seq)
 			_, err := local.Invoke(context.Background(), []byte(event))
 			require.NoError(t, err)

@@ -1,8 +1,10 @@
 // Microphone capture into small PCM chunks (for sendAudio) and playback of
-// the audioData chunks a listener receives. Both use 16-bit little-endian
-// mono PCM, named pcm_s16le on the wire.
+// the audioData chunks a listener receives. Both use 16-bit signed
+// little-endian mono PCM, named pcm16 on the wire.
 
-export const ENCODING = 'pcm_s16le';
+export const ENCODING = 'pcm16';
+// Names other senders use for the same bytes; a chunk without a name is taken to be these.
+const PCM16_NAMES = new Set([ENCODING, 'pcm_s16le', 's16le', 'pcm']);
 const CAPTURE_RATE = 16000;
 const CHUNK_MS = 100; // 3.2 KB of audio per frame at 16 kHz: far under the 32 KB frame limit
 
@@ -51,7 +53,7 @@ export class Player {
 
   /** Plays one base64 chunk; returns false for an encoding it cannot play. */
   play(base64, sampleRate = CAPTURE_RATE, encoding = ENCODING) {
-    if (encoding !== ENCODING) return false;
+    if (!PCM16_NAMES.has(encoding)) return false;
     const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
     const samples = Math.floor(bytes.length / 2);
     if (samples === 0) return true;
