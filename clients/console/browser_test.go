@@ -210,7 +210,8 @@ var sessionIDPattern = regexp.MustCompile(`^[a-z]+-[a-z]+-[1-9][0-9]{2}$`)
 // TestASpeakerAndTwoListenersUseTheConsole plays what people do with the
 // console in a real browser: a speaker creates a session, two listeners
 // join by its link, the audience follows them, a pause reaches the
-// listeners, one listener leaves, the speaker ends the session.
+// listeners (and a third who joins while it lasts), one listener leaves, the
+// speaker ends the session.
 func TestASpeakerAndTwoListenersUseTheConsole(t *testing.T) {
 	execPath := chromium(t)
 	local := startLocalSystem(t)
@@ -266,7 +267,7 @@ func TestASpeakerAndTwoListenersUseTheConsole(t *testing.T) {
 		fr.seeText("#audio-chunks", "0")
 	})
 
-	t.Run("a pause reaches every listener and a resume lifts it", func(t *testing.T) {
+	t.Run("a pause reaches every listener, one who joins meanwhile too, and a resume lifts it", func(t *testing.T) {
 		speaker.click("pause")
 		speaker.seeText("#broadcast-state", "paused")
 		speaker.seeText("#pause", "Resume")
@@ -274,6 +275,14 @@ func TestASpeakerAndTwoListenersUseTheConsole(t *testing.T) {
 			l.seeText("#listener-broadcast", "paused")
 			l.see("#messages", "sessionPaused listed", func(s string) bool { return strings.Contains(s, "sessionPaused") })
 		}
+		late := openTab(t, ctx, "listener joining the paused broadcast", joinLink)
+		late.do(chromedp.SetValue(chromedp.CSS("#target-language"), "it"))
+		late.click("join-session")
+		late.seeText("#listener-broadcast", "paused")
+		speaker.seeText("#audience-total", "3")
+		late.click("leave")
+		late.seeText("#listener-state", "closed")
+		speaker.seeText("#audience-total", "2")
 		speaker.screenshot("console-speaker-paused.png")
 		es.screenshot("console-listener-paused.png")
 		speaker.click("pause")

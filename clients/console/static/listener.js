@@ -38,6 +38,11 @@ async function join(form, sessionId) {
     await listener.connect();
     view.show(listener.targetLanguage);
     form.hidden = true;
+    // Joining a paused broadcast: the welcome does not say, the status does.
+    listener.getStatus().then(
+      (status) => view.setBroadcast({ paused: status.broadcastState.paused }),
+      () => {}, // the next change says it anyway
+    );
   } catch (err) {
     player.close();
     showProblem(`Could not join ${sessionId}: ${describe(err)}`);
@@ -55,11 +60,13 @@ class Listening {
       // A closed client stays closed: nothing left to switch or leave.
       if (state === 'closed') for (const id of ['change-language', 'leave']) byId(id).disabled = true;
     });
-    listener.on('sessionPaused', () => this.setBroadcast('paused'));
-    listener.on('sessionResumed', () => this.setBroadcast('live'));
-    listener.on('speakerDisconnected', (msg) => this.setBroadcast(`speaker away, waiting until ${clockTime(msg.reconnectDeadline)}`));
-    listener.on('speakerReconnected', () => this.setBroadcast('live'));
-    listener.on('sessionEnded', (msg) => this.setBroadcast(`ended (${msg.reason})`));
+    // What the broadcast is, most telling first: ended, speaker away, paused, live.
+    this.broadcast = { paused: false, awayUntil: undefined, endReason: undefined };
+    listener.on('sessionPaused', () => this.setBroadcast({ paused: true }));
+    listener.on('sessionResumed', () => this.setBroadcast({ paused: false }));
+    listener.on('speakerDisconnected', (msg) => this.setBroadcast({ awayUntil: msg.reconnectDeadline }));
+    listener.on('speakerReconnected', () => this.setBroadcast({ awayUntil: undefined }));
+    listener.on('sessionEnded', (msg) => this.setBroadcast({ endReason: msg.reason }));
     listener.on('languageChanged', (msg) => {
       byId('change-language').value = msg.targetLanguage;
     });
@@ -85,7 +92,12 @@ class Listening {
     byId('listener-live').hidden = false;
   }
 
-  setBroadcast(text) {
+  setBroadcast(change) {
+    const b = Object.assign(this.broadcast, change);
+    let text = 'live';
+    if (b.endReason !== undefined) text = `ended (${b.endReason})`;
+    else if (b.awayUntil !== undefined) text = `speaker away, waiting until ${clockTime(b.awayUntil)}`;
+    else if (b.paused) text = 'paused';
     byId('listener-broadcast').value = text;
   }
 
