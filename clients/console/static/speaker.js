@@ -60,12 +60,13 @@ class LiveSession {
     speaker.on('broadcastState', (msg) => this.showBroadcast(msg.paused));
     speaker.on('sessionEnded', (msg) => this.showEnded(msg.reason));
     speaker.on('error', (err) => this.onError(err));
+  }
+
+  /** Shows the live session; called once, when it is created. */
+  show(welcome) {
     byId('pause').addEventListener('click', () => void this.togglePause());
     byId('microphone').addEventListener('click', () => void this.toggleMicrophone());
     byId('end-session').addEventListener('click', () => void this.end());
-  }
-
-  show(welcome) {
     const id = welcome.sessionId;
     byId('session-id').value = id;
     const link = new URL(`/?session=${encodeURIComponent(id)}`, location.href).href;
