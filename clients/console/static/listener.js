@@ -77,18 +77,21 @@ class Listening {
     });
     listener.on('message', (msg) => this.log(msg));
     listener.on('error', (err) => showProblem(describe(err)));
+  }
+
+  /** Shows the joined session; called once, when the join succeeded. */
+  show(targetLanguage) {
     byId('change-language').addEventListener('change', (event) => void this.changeLanguage(event.target.value));
     // Closing the page is leaving: say so (1000) so the seat is released at
     // once rather than held for a reconnection that will not come.
-    window.addEventListener('pagehide', () => listener.close());
+    window.addEventListener('pagehide', () => this.listener.close());
     byId('leave').addEventListener('click', () => {
-      listener.close();
-      player.close();
+      this.listener.close();
+      this.player.close();
     });
-  }
-
-  show(targetLanguage) {
     fillLanguages(byId('change-language'), TARGET_LANGUAGES, targetLanguage);
+    // A failed attempt before this one closed its own client and disabled these.
+    for (const id of ['change-language', 'leave']) byId(id).disabled = false;
     byId('listener-live').hidden = false;
   }
 
