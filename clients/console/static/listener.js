@@ -45,7 +45,10 @@ async function join(form, sessionId) {
     );
   } catch (err) {
     player.close();
-    showProblem(`Could not join ${sessionId}: ${describe(err)}`);
+    // Browsers hide a refused upgrade's status and body, so the library can
+    // only say the connection failed: name the likely causes.
+    const why = err.code === 'CONNECTION_FAILED' ? 'the service refused the connection (the session may have ended, or be full)' : describe(err);
+    showProblem(`Could not join ${sessionId}: ${why}`);
     button.disabled = false;
   }
 }
