@@ -115,6 +115,7 @@ func printWelcome(w io.Writer, l *app.Local) {
 	base, ws := l.Gateway.HTTPURL(), l.Gateway.URL()
 	fmt.Fprintf(w, `
 Session service running locally.
+  Console:         %[1]s/  (speak, share the link, listen: in a browser)
   WebSocket API:   %[2]s
   @connections:    %[3]s/@connections/{connectionId}
   JWKS:            %[1]s/.well-known/jwks.json

@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/livecast/sessions/auth"
+	"github.com/livecast/sessions/clients/console"
 	"github.com/livecast/sessions/gateway"
 	"github.com/livecast/sessions/router"
 )
@@ -101,6 +102,11 @@ func StartLocal(ctx context.Context, cfg Config, awsCfg aws.Config, o LocalOptio
 	}
 	mux.Handle("/.well-known/jwks.json", l.Issuer.JWKSHandler())
 	mux.Handle("/dev/token", l.Issuer.TokenHandler())
+	// The console: the page at / and its assets, on GET only. WebSocket
+	// upgrades never reach this mux (the gateway takes them on any path).
+	page := console.Handler()
+	mux.Handle("GET /{$}", page)
+	mux.Handle("GET "+console.AssetsPrefix, page)
 
 	l.Graph = Build(cfg, Parts{
 		AWS:                awsCfg,
