@@ -53,10 +53,7 @@ func (s *system) tryDialDroppable(t *testing.T, rawQuery string) (*droppable, in
 		_ = json.Unmarshal(raw, &body)
 		return nil, resp.StatusCode, body
 	}
-	conn.SetReadLimit(1 << 20)
-	d.client = &client{t: t, conn: conn, msgs: make(chan map[string]any, 1024), closed: make(chan struct{})}
-	go d.client.read()
-	t.Cleanup(func() { _ = conn.CloseNow() })
+	d.client = newClient(t, conn)
 	return d, http.StatusSwitchingProtocols, nil
 }
 

@@ -162,7 +162,7 @@ func TestActionErrorsKeepTheConnection(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			tc.from.send(tc.frame)
+			tc.from.sendOffContract(tc.frame)
 			e := tc.from.expect("error")
 			assert.Equal(t, tc.code, e["code"])
 			assert.NotEmpty(t, e["requestId"])

@@ -20,8 +20,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/coder/websocket"
 	"github.com/guregu/dynamo/v2"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/livecast/sessions/api"
 	"github.com/livecast/sessions/app"
 	"github.com/livecast/sessions/session"
 	"github.com/livecast/sessions/store"
@@ -164,6 +166,33 @@ type client struct {
 	msgs   chan map[string]any
 	closed chan struct{}
 	err    error // the read error that ended the connection
+
+	// offContract collects received frames that match no schema of the
+	// contract (api/asyncapi.yaml); the test fails on them when it ends.
+	mu          sync.Mutex
+	offContract []string
+}
+
+// contract is the wire contract every frame of the suite is held to.
+var contract = api.MustLoad()
+
+// newClient starts reading conn. Every frame it receives is checked against
+// the contract; a check at the end of the test reports the ones that match
+// no schema (a reader goroutine must not fail the test itself).
+func newClient(t *testing.T, conn *websocket.Conn) *client {
+	conn.SetReadLimit(1 << 20)
+	c := &client{t: t, conn: conn, msgs: make(chan map[string]any, 1024), closed: make(chan struct{})}
+	t.Cleanup(func() {
+		<-c.closed
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		for _, v := range c.offContract {
+			t.Errorf("received a frame off the contract: %s", v)
+		}
+	})
+	t.Cleanup(func() { _ = conn.CloseNow() })
+	go c.read()
+	return c
 }
 
 func query(kv ...string) string {
@@ -193,13 +222,12 @@ func (s *system) tryDial(t *testing.T, rawQuery string) (*client, int, map[strin
 		var body map[string]any
 		raw, _ := io.ReadAll(resp.Body)
 		_ = json.Unmarshal(raw, &body)
+		if body != nil {
+			assert.NoError(t, contract.ValidateServerMessage(raw), "a refusal's body is an error message of the contract")
+		}
 		return nil, resp.StatusCode, body
 	}
-	conn.SetReadLimit(1 << 20)
-	c := &client{t: t, conn: conn, msgs: make(chan map[string]any, 1024), closed: make(chan struct{})}
-	go c.read()
-	t.Cleanup(func() { _ = conn.CloseNow() })
-	return c, http.StatusSwitchingProtocols, nil
+	return newClient(t, conn), http.StatusSwitchingProtocols, nil
 }
 
 func (c *client) read() {
@@ -211,6 +239,11 @@ func (c *client) read() {
 			close(c.msgs)
 			return
 		}
+		if err := contract.ValidateServerMessage(data); err != nil {
+			c.mu.Lock()
+			c.offContract = append(c.offContract, fmt.Sprintf("%v: %.300s", err, data))
+			c.mu.Unlock()
+		}
 		var m map[string]any
 		if json.Unmarshal(data, &m) != nil {
 			m = map[string]any{"type": "<non-json>", "raw": string(data)}
@@ -219,7 +252,18 @@ func (c *client) read() {
 	}
 }
 
+// send writes a client frame, which must be one the contract describes.
 func (c *client) send(v any) {
+	c.t.Helper()
+	data, err := json.Marshal(v)
+	require.NoError(c.t, err)
+	require.NoError(c.t, contract.ValidateClientMessage(data), "the test sends a frame off the contract")
+	c.write(data)
+}
+
+// sendOffContract writes a frame as it is: the tests of refusals send what
+// the contract does not allow on purpose.
+func (c *client) sendOffContract(v any) {
 	c.t.Helper()
 	data, ok := v.([]byte)
 	if !ok {
@@ -227,6 +271,11 @@ func (c *client) send(v any) {
 		data, err = json.Marshal(v)
 		require.NoError(c.t, err)
 	}
+	c.write(data)
+}
+
+func (c *client) write(data []byte) {
+	c.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	require.NoError(c.t, c.conn.Write(ctx, websocket.MessageText, data))

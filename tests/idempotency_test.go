@@ -3,6 +3,7 @@ package tests
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"sort"
 	"testing"
 
@@ -54,7 +55,7 @@ func TestEveryRouteIsIdempotent(t *testing.T) {
 		require.NoError(t, err)
 		return raw
 	}
-	broadcast, err := router.NewBroadcastEvent(id, "es", json.RawMessage(`{"type":"translation","text":"x"}`))
+	broadcast, err := router.NewBroadcastEvent(id, "es", json.RawMessage(fmt.Sprintf(`{"type":"audioData","timestamp":1764300000000,"sessionId":%q,"targetLanguage":"es","audioData":"aG9sYQ=="}`, id)))
 	require.NoError(t, err)
 
 	events := []struct {

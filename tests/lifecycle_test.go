@@ -160,7 +160,7 @@ func TestBroadcastFansOutAndDropsGoneConnections(t *testing.T) {
 	require.Equal(t, 200, resp.StatusCode)
 	require.Equal(t, 5, sys.session(t, id).Count)
 
-	ev, err := router.NewBroadcastEvent(id, "es", json.RawMessage(`{"type":"translation","text":"Hola"}`))
+	ev, err := router.NewBroadcastEvent(id, "es", json.RawMessage(fmt.Sprintf(`{"type":"audioData","timestamp":1764300000000,"sessionId":%q,"targetLanguage":"es","audioData":"SG9sYQ==","sequence":1}`, id)))
 	require.NoError(t, err)
 	out, err := sys.Invoke(t.Context(), ev)
 	require.NoError(t, err)
@@ -168,7 +168,7 @@ func TestBroadcastFansOutAndDropsGoneConnections(t *testing.T) {
 	require.NoError(t, json.Unmarshal(out, &res))
 	assert.Equal(t, router.BroadcastResult{Delivered: 3, Dropped: 1}, res)
 	for _, l := range es {
-		assert.Equal(t, "Hola", l.expect("translation")["text"])
+		assert.Equal(t, "SG9sYQ==", l.expect("audioData")["audioData"])
 	}
 	fr.quiet(200 * time.Millisecond)
 	ghost, err := sys.Graph.Store.Connections.Get(t.Context(), "ghost")
@@ -179,12 +179,12 @@ func TestBroadcastFansOutAndDropsGoneConnections(t *testing.T) {
 	require.NoError(t, json.Unmarshal(out, &res))
 	assert.Equal(t, router.BroadcastResult{Delivered: 3}, res, "held seats are left out of the next fan-out")
 	for _, l := range es {
-		l.expect("translation")
+		l.expect("audioData")
 	}
 	_ = spk
 
 	t.Run("a client cannot forge the internal event", func(t *testing.T) {
-		fr.send(map[string]any{"sessionService": "broadcast", "sessionId": id, "targetLanguage": "fr", "payload": map[string]string{"type": "evil"}})
+		fr.sendOffContract(map[string]any{"sessionService": "broadcast", "sessionId": id, "targetLanguage": "fr", "payload": map[string]string{"type": "evil"}})
 		assert.Equal(t, "INVALID_ACTION", fr.expect("error")["code"])
 	})
 	t.Run("bad broadcast input is refused", func(t *testing.T) {
@@ -235,7 +235,7 @@ func TestGatewayLimitsCloseOversizedFrames(t *testing.T) {
 	for i := range big {
 		big[i] = 'a'
 	}
-	l.send(big)
+	l.sendOffContract(big)
 	assert.Equal(t, websocket.StatusMessageTooBig, l.expectClosed())
 	// A 1009 close is not the client's goodbye: the seat is held for the
 	// window like any lost connection, then released.

@@ -2,6 +2,7 @@ package tests
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -35,7 +36,7 @@ func TestLogsAndMetricsOfAFullScenario(t *testing.T) {
 	l.expect("heartbeatAck")
 	l.send(map[string]string{"action": "heartbeat"})
 	l.skipUntil("error") // over the heartbeat limit: RATE_LIMIT_EXCEEDED
-	l.send([]byte("not json"))
+	l.sendOffContract([]byte("not json"))
 	l.skipUntil("error")
 
 	expired, err := sys.Issuer.Mint("alice", "alice@example.com", -time.Minute)
@@ -48,7 +49,7 @@ func TestLogsAndMetricsOfAFullScenario(t *testing.T) {
 	resp, _ := sys.invoke(t, apiEvent(t, "CONNECT", "$connect", "Zx9RawConnId0A=", map[string]string{"action": "joinSession", "sessionId": id, "targetLanguage": "fr"}, ""))
 	require.Equal(t, 200, resp.StatusCode)
 	secrets = append(secrets, "Zx9RawConnId0A=")
-	ev, err := router.NewBroadcastEvent(id, "es", json.RawMessage(`{"type":"translation","text":"hola"}`))
+	ev, err := router.NewBroadcastEvent(id, "es", json.RawMessage(fmt.Sprintf(`{"type":"audioData","timestamp":1764300000000,"sessionId":%q,"targetLanguage":"es","audioData":"aG9sYQ=="}`, id)))
 	require.NoError(t, err)
 	_, err = sys.Invoke(t.Context(), ev)
 	require.NoError(t, err)

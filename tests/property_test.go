@@ -217,6 +217,9 @@ func (m *propSession) write(rt *rapid.T, c *propConn, v map[string]string) {
 	if err != nil {
 		rt.Fatalf("encode %v: %v", v, err)
 	}
+	if err := contract.ValidateClientMessage(data); err != nil {
+		rt.Fatalf("the model sends a frame off the contract: %v", err)
+	}
 	if err := c.conn.Write(ctx, websocket.MessageText, data); err != nil {
 		rt.Fatalf("write %v: %v", v, err)
 	}
