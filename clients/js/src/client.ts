@@ -39,6 +39,8 @@ const DEFAULT_HEARTBEAT_MS = 30_000;
 /** Heartbeats go out between 1.0 and 1.1 periods apart: never faster than announced, because the service counts them per minute. */
 const HEARTBEAT_JITTER = 0.1;
 const OVERLAP_WINDOW_MS = 5_000;
+/** Frames kept for a connection that is not there yet, at most. */
+const MAX_OUTBOX = 1_000;
 
 /**
  * The connection life both clients share: the welcome, heartbeats, the
@@ -62,6 +64,8 @@ export abstract class SessionConnection<Welcome extends WelcomeMessage> extends 
   private stopped = false;
   private refreshing: Promise<void> | undefined;
   private reconnecting = false;
+  /** A refresh is switching connections: frames wait for the new one. */
+  private holding = false;
 
   protected constructor(options: ConnectionOptions) {
     super();
@@ -157,15 +161,27 @@ export abstract class SessionConnection<Welcome extends WelcomeMessage> extends 
         }, this.options.requestTimeoutMs),
       };
       this.waiters.push(waiter);
-      this.send(frame, true);
+      this.send(frame, 'always');
     });
   }
 
-  /** Sends frame now, or (queue) when the connection is back; reports whether it went out now. */
-  protected send(frame: object, queue: boolean): boolean {
-    if (this.stateValue === 'open' && this.current?.send(frame)) return true;
-    if (queue && !this.stopped) this.outbox.push(frame);
-    return false;
+  /**
+   * Sends frame now if it can. Otherwise it queues it for the next
+   * connection: always (requests), or only while a refresh is switching
+   * connections (audio: lost during a drop anyway, but not to be lost to a
+   * refresh). Frames wait during a refresh because the service refuses a
+   * speaker's requests on the old connection once the new one is admitted.
+   */
+  protected send(frame: object, queue: 'always' | 'during refresh'): boolean {
+    if (this.stateValue === 'open' && !this.holding && this.current?.send(frame)) return true;
+    const queueing = queue === 'always' || (this.holding && this.stateValue === 'open');
+    if (!queueing || this.stopped || this.outbox.length >= MAX_OUTBOX) return false;
+    this.outbox.push(frame);
+    return true;
+  }
+
+  private flush(): void {
+    for (const frame of this.outbox.splice(0)) this.send(frame, 'always');
   }
 
   private removeWaiter(waiter: Waiter): void {
@@ -199,6 +215,7 @@ export abstract class SessionConnection<Welcome extends WelcomeMessage> extends 
   private adopt(link: Link, welcome: Record<string, unknown>): void {
     const previous = this.current;
     this.current = link;
+    this.holding = false;
     const w = welcome as unknown as WelcomeMessage;
     const announced = typeof w.heartbeatIntervalSeconds === 'number' && w.heartbeatIntervalSeconds > 0 ? w.heartbeatIntervalSeconds * 1000 : DEFAULT_HEARTBEAT_MS;
     this.heartbeatMs = this.options.heartbeatIntervalMs ?? announced;
@@ -211,7 +228,7 @@ export abstract class SessionConnection<Welcome extends WelcomeMessage> extends 
     if (this.stopped || this.current !== link) return; // the welcome ended the session
     this.scheduleHeartbeat(link);
     this.setState('open');
-    for (const frame of this.outbox.splice(0)) this.send(frame, true);
+    this.flush();
   }
 
   private receive(link: Link, msg: Record<string, unknown>): void {
@@ -353,6 +370,7 @@ export abstract class SessionConnection<Welcome extends WelcomeMessage> extends 
     this.deduper.begin();
     try {
       for (let attempt = 0; !this.stopped && this.current === old; attempt++) {
+        this.holding = true;
         try {
           const { link, welcome } = await this.open('refresh');
           if (this.stopped || (this.current !== old && this.current !== undefined)) {
@@ -362,6 +380,8 @@ export abstract class SessionConnection<Welcome extends WelcomeMessage> extends 
           this.adopt(link, welcome);
           return;
         } catch (err) {
+          this.holding = false;
+          this.flush(); // what waited goes out on the old connection
           const e = asProtocolError(err);
           if (!e.retryable) {
             this.emit('error', e);
@@ -373,6 +393,10 @@ export abstract class SessionConnection<Welcome extends WelcomeMessage> extends 
       }
     } finally {
       this.deduper.end(Date.now());
+      if (this.holding) {
+        this.holding = false;
+        this.flush();
+      }
     }
   }
 

@@ -95,9 +95,9 @@ export class SpeakerClient extends SessionConnection<SessionCreated> {
   }
 
   /**
-   * Sends one audio chunk (raw bytes, or already base64). Real-time audio is
-   * not queued: it returns false, and sends nothing, while the connection is
-   * not open. A refusal arrives as an `error` event. Throws a ProtocolError
+   * Sends one audio chunk (raw bytes, or already base64). Returns whether it
+   * was sent, or held for the new connection while a refresh switches over;
+   * during a reconnection audio is dropped (false), not queued. A refusal arrives as an `error` event. Throws a ProtocolError
    * (INVALID_PARAMETERS) for a frame over 32 KB.
    */
   sendAudio(audio: Uint8Array | string, options: AudioOptions = {}): boolean {
@@ -116,7 +116,7 @@ export class SpeakerClient extends SessionConnection<SessionCreated> {
         details: { field: 'audioData' },
       });
     }
-    return this.send(frame, false);
+    return this.send(frame, 'during refresh');
   }
 
   private control(control: 'pause' | 'resume' | 'mute' | 'unmute'): Promise<BroadcastState> {
