@@ -30,6 +30,8 @@ export type ConnectPurpose = 'first' | 'refresh' | 'resume';
 interface Waiter {
   answer: string;
   frame: object;
+  /** The connection the frame went out on; undefined while it waits to be sent. */
+  sentOn: Link | undefined;
   resolve(msg: never): void;
   reject(err: ProtocolError): void;
   timer: ReturnType<typeof setTimeout>;
@@ -41,6 +43,8 @@ const HEARTBEAT_JITTER = 0.1;
 const OVERLAP_WINDOW_MS = 5_000;
 /** Frames kept for a connection that is not there yet, at most. */
 const MAX_OUTBOX = 1_000;
+/** How long a refresh waits for answers to requests sent on the old connection. */
+const DRAIN_MS = 2_000;
 
 /**
  * The connection life both clients share: the welcome, heartbeats, the
@@ -139,10 +143,10 @@ export abstract class SessionConnection<Welcome extends WelcomeMessage> extends 
 
   /**
    * Sends frame and resolves with the next message of type answer; an
-   * `error` message that arrives while this is the oldest waiting request
-   * rejects it instead (the protocol carries no request id, so answers are
-   * matched in order). While reconnecting, the frame waits for the new
-   * connection.
+   * `error` message on the same connection while this is the oldest request
+   * sent there rejects it instead (the protocol carries no request id, so
+   * answers are matched by type and order). While reconnecting, or while a
+   * refresh switches connections, the frame waits for the new connection.
    */
   protected request<T>(frame: object, answer: string): Promise<T> {
     if (this.stopped || !this.started) {
@@ -152,6 +156,7 @@ export abstract class SessionConnection<Welcome extends WelcomeMessage> extends 
       const waiter: Waiter = {
         answer,
         frame,
+        sentOn: undefined,
         resolve: resolve as (msg: never) => void,
         reject,
         timer: setTimeout(() => {
@@ -173,7 +178,12 @@ export abstract class SessionConnection<Welcome extends WelcomeMessage> extends 
    * speaker's requests on the old connection once the new one is admitted.
    */
   protected send(frame: object, queue: 'always' | 'during refresh'): boolean {
-    if (this.stateValue === 'open' && !this.holding && this.current?.send(frame)) return true;
+    const link = this.current;
+    if (this.stateValue === 'open' && !this.holding && link?.send(frame)) {
+      const waiter = this.waiters.find((w) => w.frame === frame);
+      if (waiter !== undefined) waiter.sentOn = link;
+      return true;
+    }
     const queueing = queue === 'always' || (this.holding && this.stateValue === 'open');
     if (!queueing || this.stopped || this.outbox.length >= MAX_OUTBOX) return false;
     this.outbox.push(frame);
@@ -245,7 +255,8 @@ export abstract class SessionConnection<Welcome extends WelcomeMessage> extends 
     this.observe(msg);
     if (type === 'error') {
       const err = errorFromMessage(msg);
-      const waiter = this.waiters[0];
+      // An error answers a request sent on the same connection, if any.
+      const waiter = this.waiters.find((w) => w.sentOn === link);
       if (waiter !== undefined) {
         this.removeWaiter(waiter);
         waiter.reject(err);
@@ -371,6 +382,10 @@ export abstract class SessionConnection<Welcome extends WelcomeMessage> extends 
     try {
       for (let attempt = 0; !this.stopped && this.current === old; attempt++) {
         this.holding = true;
+        // Requests already sent must be answered before the new connection
+        // is admitted: the service refuses a speaker's requests on the old
+        // connection from then on.
+        await this.drain(old);
         try {
           const { link, welcome } = await this.open('refresh');
           if (this.stopped || (this.current !== old && this.current !== undefined)) {
@@ -397,6 +412,14 @@ export abstract class SessionConnection<Welcome extends WelcomeMessage> extends 
         this.holding = false;
         this.flush();
       }
+    }
+  }
+
+  /** Waits (up to DRAIN_MS) until no request sent on link waits for its answer. */
+  private async drain(link: Link): Promise<void> {
+    const deadline = Date.now() + DRAIN_MS;
+    while (this.waiters.some((w) => w.sentOn === link) && Date.now() < deadline) {
+      if (!(await this.sleep(20))) return;
     }
   }
 

@@ -80,8 +80,14 @@ export class Link {
   retire(code: number, reason: string): void {
     this.retired = true;
     this.stopHeartbeat();
+    const node = this.ws as unknown as Partial<NodeUpgradeEvents>;
     try {
-      this.ws.close(code, reason);
+      if (code === CLOSE_ABANDONED && this.open && typeof node.terminate === 'function') {
+        // A dead peer never answers a close frame; `ws` would wait 30 s for it.
+        node.terminate();
+      } else {
+        this.ws.close(code, reason);
+      }
     } catch {
       // already closing: nothing more to do
     }

@@ -36,9 +36,9 @@ export function sleep(ms: number): Promise<void> {
 }
 
 /** Polls check until it holds or timeoutMs passes. */
-export async function eventually(what: string, check: () => boolean, timeoutMs = 5000): Promise<void> {
+export async function eventually(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!check()) {
+  while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
     await sleep(25);
   }

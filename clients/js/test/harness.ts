@@ -202,21 +202,30 @@ function rawWelcome(url: string): Promise<{ ws: WebSocket; welcome: Record<strin
 /**
  * A TCP proxy the test controls: drop() destroys every proxied connection on
  * both sides at once, with no close frame, as a network does when a phone
- * leaves Wi-Fi. It keeps listening, so the client can come back through it.
+ * leaves Wi-Fi; freeze() stops forwarding without closing anything (a link
+ * that died silently); block() refuses new connections until unblock().
  */
 export interface DroppingProxy {
   port: number;
   wsURL: string;
-  /** How many connections it has accepted. */
+  /** How many connections it has forwarded. */
   accepted: number;
   drop(): void;
+  freeze(): void;
+  block(): void;
+  unblock(): void;
   close(): Promise<void>;
 }
 
 export async function startProxy(targetPort: number): Promise<DroppingProxy> {
   const pairs = new Set<[net.Socket, net.Socket]>();
   let accepted = 0;
+  let blocked = false;
   const server = net.createServer((client) => {
+    if (blocked) {
+      client.resetAndDestroy();
+      return;
+    }
     accepted++;
     const upstream = net.connect(targetPort, '127.0.0.1');
     const pair: [net.Socket, net.Socket] = [client, upstream];
@@ -248,6 +257,20 @@ export async function startProxy(targetPort: number): Promise<DroppingProxy> {
       return accepted;
     },
     drop,
+    freeze() {
+      for (const [client, upstream] of pairs) {
+        client.unpipe(upstream);
+        upstream.unpipe(client);
+        client.pause();
+        upstream.pause();
+      }
+    },
+    block() {
+      blocked = true;
+    },
+    unblock() {
+      blocked = false;
+    },
     close() {
       drop();
       return new Promise((resolve) => server.close(() => resolve()));
