@@ -108,6 +108,15 @@ export abstract class SessionConnection<Welcome extends WelcomeMessage> extends 
   protected observe(_msg: Record<string, unknown>): void {}
 
   /**
+   * Called when the service refuses a resumption for good; returning true
+   * retries at once with whatever the subclass changed (a listener drops a
+   * resume token the service no longer takes).
+   */
+  protected recoverable(_err: ProtocolError): boolean {
+    return false;
+  }
+
+  /**
    * Opens the connection and resolves with the service's welcome. A refused
    * connection rejects with a ProtocolError carrying the protocol's code
    * (in browsers only CONNECTION_FAILED: see the README).
@@ -347,7 +356,9 @@ export abstract class SessionConnection<Welcome extends WelcomeMessage> extends 
         return;
       } catch (err) {
         lastError = asProtocolError(err);
-        if (!lastError.retryable) {
+        if (!lastError.retryable && this.recoverable(lastError)) {
+          attempt = -1; // the backoff starts over: the next try goes almost at once
+        } else if (!lastError.retryable) {
           this.emit('error', lastError);
           this.shutDown();
           return;

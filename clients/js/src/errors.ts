@@ -54,6 +54,8 @@ export class ProtocolError extends Error {
   readonly details?: ErrorDetails;
   readonly requestId?: string;
   readonly status?: number;
+  /** What led to this error (e.g. the last failed attempt of a CONNECTION_LOST). */
+  readonly cause?: unknown;
 
   constructor(code: ErrorCode, message: string, init: ProtocolErrorInit = {}) {
     super(message);
@@ -62,7 +64,7 @@ export class ProtocolError extends Error {
     if (init.details !== undefined) this.details = init.details;
     if (init.requestId !== undefined) this.requestId = init.requestId;
     if (init.status !== undefined) this.status = init.status;
-    if (init.cause !== undefined) (this as { cause?: unknown }).cause = init.cause;
+    if (init.cause !== undefined) this.cause = init.cause;
   }
 
   /**

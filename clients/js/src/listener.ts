@@ -1,4 +1,5 @@
 import { type ConnectionOptions, type ConnectPurpose, SessionConnection } from './client.js';
+import type { ProtocolError } from './errors.js';
 import type { LanguageChanged, SessionJoined, WelcomeMessage } from './messages.js';
 
 export interface ListenerOptions extends ConnectionOptions {
@@ -41,6 +42,17 @@ export class ListenerClient extends SessionConnection<SessionJoined> {
     super.welcomed(welcome);
     if ('resumeToken' in welcome && typeof welcome.resumeToken === 'string') this.resumeToken = welcome.resumeToken;
     if ('targetLanguage' in welcome && typeof welcome.targetLanguage === 'string') this.targetLanguage = welcome.targetLanguage;
+  }
+
+  /**
+   * A resume token the service refuses (already used, say, when the welcome
+   * of the attempt that used it was lost) is dropped: the next try is a
+   * plain listener refresh, which counts against capacity like a join.
+   */
+  protected recoverable(err: ProtocolError): boolean {
+    if (err.details?.field !== 'resumeToken' || this.resumeToken === undefined) return false;
+    this.resumeToken = undefined;
+    return true;
   }
 
   protected observe(msg: Record<string, unknown>): void {

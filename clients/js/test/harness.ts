@@ -106,6 +106,8 @@ export interface LocalService {
   token(sub?: string, ttlSeconds?: number): Promise<string>;
   /** Whether this service speaks v1.1 (its listener welcomes carry resumeToken). */
   v11(): Promise<boolean>;
+  /** Whether a speaker's action is routed (not refused INVALID_ACTION): sendAudio came with the audio work. */
+  routes(action: string): Promise<boolean>;
   /** The service's log, for failure messages. */
   logs(): string;
   stop(): Promise<void>;
@@ -140,6 +142,8 @@ export async function startService(env: Record<string, string> = {}): Promise<Lo
         env: {
           PATH: process.env.PATH ?? '',
           HOME: process.env.HOME ?? tmpdir(),
+          // moto serves every AWS API the service may use (DynamoDB, and Kinesis for audio).
+          AWS_ENDPOINT_URL: `http://127.0.0.1:${motoPort}`,
           AWS_ENDPOINT_URL_DYNAMODB: `http://127.0.0.1:${motoPort}`,
           AWS_ACCESS_KEY_ID: 'local',
           AWS_SECRET_ACCESS_KEY: 'local',
@@ -159,12 +163,21 @@ export async function startService(env: Record<string, string> = {}): Promise<Lo
     };
     await waitUntil('sessions local', svc, async () => (await token()).length > 0);
     let v11: Promise<boolean> | undefined;
+    const routes = new Map<string, Promise<boolean>>();
     return {
       wsURL: `ws://127.0.0.1:${port}/local`,
       httpURL,
       port,
       token,
       v11: () => (v11 ??= probeV11(`ws://127.0.0.1:${port}/local`, token)),
+      routes(action) {
+        let known = routes.get(action);
+        if (known === undefined) {
+          known = probeRoute(`ws://127.0.0.1:${port}/local`, token, action);
+          routes.set(action, known);
+        }
+        return known;
+      },
       logs: () => svc.output.join(''),
       async stop() {
         await svc.stop();
@@ -186,6 +199,26 @@ async function probeV11(wsURL: string, token: (sub?: string) => Promise<string>)
     const listener = await rawWelcome(`${wsURL}?action=joinSession&sessionId=${sessionId}&targetLanguage=es`);
     listener.ws.close(1000);
     return typeof listener.welcome.resumeToken === 'string';
+  } finally {
+    speaker.ws.close(1000);
+  }
+}
+
+/** Sends action without its fields: an unrouted action is INVALID_ACTION, a routed one is refused otherwise (or not at all). */
+async function probeRoute(wsURL: string, token: (sub?: string) => Promise<string>, action: string): Promise<boolean> {
+  const speaker = await rawWelcome(`${wsURL}?action=createSession&sourceLanguage=en&qualityTier=standard&token=${await token('probe')}`);
+  try {
+    const answer = new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(true), 2000);
+      speaker.ws.on('message', (data) => {
+        const msg = JSON.parse(data.toString()) as { type?: string; code?: string };
+        if (msg.type !== 'error') return;
+        clearTimeout(timer);
+        resolve(msg.code !== 'INVALID_ACTION');
+      });
+    });
+    speaker.ws.send(JSON.stringify({ action }));
+    return await answer;
   } finally {
     speaker.ws.close(1000);
   }
