@@ -14,6 +14,8 @@ export interface ConnectionOptions {
   reconnectWindowMs?: number;
   /** Heartbeat period; defaults to the welcome's `heartbeatIntervalSeconds`, else 30 000. */
   heartbeatIntervalMs?: number;
+  /** A heartbeat with no frame back for this long means the connection died silently; default 10 000. */
+  heartbeatTimeoutMs?: number;
   /** How long to wait for the service's welcome after opening a socket; default 10 000. */
   welcomeTimeoutMs?: number;
   /** How long a request (getStatus, changeLanguage, pause, ...) waits for its answer; default 10 000. */
@@ -84,6 +86,7 @@ export abstract class SessionConnection<Welcome extends WelcomeMessage> extends 
       url: options.url,
       reconnectWindowMs: options.reconnectWindowMs ?? 120_000,
       welcomeTimeoutMs: options.welcomeTimeoutMs ?? 10_000,
+      heartbeatTimeoutMs: options.heartbeatTimeoutMs ?? 10_000,
       requestTimeoutMs: options.requestTimeoutMs ?? 10_000,
       reconnectDelayMs: options.reconnectDelayMs ?? 500,
       maxReconnectDelayMs: options.maxReconnectDelayMs ?? 15_000,
@@ -295,7 +298,7 @@ export abstract class SessionConnection<Welcome extends WelcomeMessage> extends 
   }
 
   private scheduleHeartbeat(link: Link): void {
-    link.stopHeartbeat();
+    clearTimeout(link.heartbeatTimer);
     const delay = this.heartbeatMs * (1 + HEARTBEAT_JITTER * Math.random());
     link.heartbeatTimer = setTimeout(() => this.beat(link), delay);
   }
@@ -303,22 +306,46 @@ export abstract class SessionConnection<Welcome extends WelcomeMessage> extends 
   /** Sends a heartbeat, or gives the link up when the previous one got no frame back in a whole period. */
   private beat(link: Link): void {
     if (link !== this.current || this.stopped) return;
-    if (link.heartbeatSentAt > 0 && link.lastReceivedAt < link.heartbeatSentAt) {
-      link.delivering = false;
-      link.retire(CLOSE_ABANDONED, 'heartbeat unanswered');
-      this.current = undefined;
-      this.dropped();
-      return;
-    }
-    link.heartbeatSentAt = Date.now();
+    const sentAt = Date.now();
+    link.heartbeatSentAt = sentAt;
     link.send({ action: 'heartbeat' });
+    if (link.answerTimer === undefined) {
+      link.answerTimer = setTimeout(() => {
+        link.answerTimer = undefined;
+        if (link === this.current && !this.stopped && link.lastReceivedAt < sentAt) this.abandon(link);
+      }, this.options.heartbeatTimeoutMs);
+    }
     this.scheduleHeartbeat(link);
   }
 
-  private linkClosed(link: Link): void {
-    if (link !== this.current) return; // a refreshed or abandoned socket
+  /** Gives up a connection that went silent: no close frame will come, so none is waited for. */
+  private abandon(link: Link): void {
+    link.delivering = false;
+    link.retire(CLOSE_ABANDONED, 'heartbeat unanswered');
     this.current = undefined;
+    this.requeue(link);
+    this.dropped();
+  }
+
+  /**
+   * Requests sent on a connection that is gone lost their answers: they go
+   * out again on the next one. Every request of the protocol can be repeated
+   * without harm (status, controls, language, end).
+   */
+  private requeue(link: Link): void {
+    const again = this.waiters.filter((w) => w.sentOn === link);
+    for (const w of again) w.sentOn = undefined;
+    this.outbox = [...again.map((w) => w.frame), ...this.outbox];
+  }
+
+  private linkClosed(link: Link): void {
     if (this.stopped) return;
+    this.requeue(link);
+    if (link !== this.current) {
+      this.flush(); // a refreshed socket: what it still owed goes to the new one
+      return;
+    }
+    this.current = undefined;
     if (link.retired) {
       this.shutDown();
       return;

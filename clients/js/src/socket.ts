@@ -56,6 +56,8 @@ export class Link {
   lastReceivedAt = 0;
   heartbeatSentAt = 0;
   heartbeatTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Fires when the oldest unanswered heartbeat has waited too long. */
+  answerTimer: ReturnType<typeof setTimeout> | undefined;
   /** Frames that arrived before the welcome. */
   early: Record<string, unknown>[] = [];
 
@@ -73,7 +75,9 @@ export class Link {
 
   stopHeartbeat(): void {
     clearTimeout(this.heartbeatTimer);
+    clearTimeout(this.answerTimer);
     this.heartbeatTimer = undefined;
+    this.answerTimer = undefined;
   }
 
   /** Closes on purpose: 1000 to leave, CLOSE_ABANDONED for a socket given up on. */

@@ -14,6 +14,24 @@ import type { WebSocketConstructor } from '@livecast/sessions-client';
 /** `ws`'s client: Node 20 has no global WebSocket. */
 export const NodeWebSocket = WebSocket as unknown as WebSocketConstructor;
 
+/** A frame a client sent, and when. */
+export interface SentFrame {
+  at: number;
+  frame: Record<string, unknown>;
+}
+
+/** A WebSocket constructor that records every frame its sockets send. */
+export function recordingWebSocket(): { WebSocket: WebSocketConstructor; sent: SentFrame[] } {
+  const sent: SentFrame[] = [];
+  class Recording extends WebSocket {
+    override send(data: unknown, ...rest: unknown[]): void {
+      if (typeof data === 'string') sent.push({ at: Date.now(), frame: JSON.parse(data) as Record<string, unknown> });
+      (super.send as (...args: unknown[]) => void)(data, ...rest);
+    }
+  }
+  return { WebSocket: Recording as unknown as WebSocketConstructor, sent };
+}
+
 /** The repository root: the nearest parent holding go.mod. */
 export function repoRoot(): string {
   let dir = path.dirname(fileURLToPath(import.meta.url));
@@ -149,6 +167,7 @@ export async function startService(env: Record<string, string> = {}): Promise<Lo
           AWS_SECRET_ACCESS_KEY: 'local',
           AWS_REGION: 'us-east-1',
           ...TEST_ENV,
+          ...(['debug', 'info'].includes(process.env.SESSIONS_TEST_LOG ?? '') ? { LOG_LEVEL: process.env.SESSIONS_TEST_LOG } : {}),
           ...env,
         },
       }),

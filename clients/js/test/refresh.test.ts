@@ -46,6 +46,13 @@ describe('the connection wall', () => {
     s.on('error', (e) => errors.push(e));
     l.on('error', (e) => errors.push(e));
     const refreshedSpeaker = record(s, 'connectionRefreshComplete');
+    const timeline: string[] = [];
+    const t0 = Date.now();
+    for (const [who, c] of [['speaker', s], ['listener', l]] as const) {
+      for (const type of ['connectionRefreshRequired', 'connectionRefreshComplete', 'connectionWarning', 'sessionEnded', 'state'] as const) {
+        c.on(type, (m: unknown) => timeline.push(`${Date.now() - t0} ms ${who} ${type} ${typeof m === 'string' ? m : ''}`));
+      }
+    }
     const refreshedListener = record(l, 'connectionRefreshComplete');
     const heard = record(l, 'broadcastState');
 
@@ -55,17 +62,19 @@ describe('the connection wall', () => {
     const sent: number[] = [];
     const started = Date.now();
     let i = 0;
+    const failures: string[] = [];
     const speak = async (): Promise<void> => {
-      while (Date.now() - started < RUN_MS) {
+      while (Date.now() - started < RUN_MS && failures.length === 0) {
         const volume = ++i / 10_000;
         sent.push(volume);
         // Answers are matched to requests by type and order (the protocol
         // has no request ids), so with several in flight any broadcastState
         // may answer this one: only its arrival is checked here.
-        await s.setVolume(volume);
+        await s.setVolume(volume).catch((err: Error) => failures.push(`setVolume(${volume}) after ${Date.now() - started} ms: ${err.message}`));
       }
     };
-    await Promise.all([speak(), speak(), speak(), speak()]);
+    await Promise.all([speak(), speak(), speak()]);
+    assert.deepEqual({ failures, states, errors: errors.map((e) => `${e.code}: ${e.message}`) }, { failures: [], states: [], errors: [] }, timeline.join('\n'));
     const last = [...sent].sort((a, b) => a - b);
     await eventually('the listener heard every change', () => heard.length >= sent.length);
     await sleep(300); // a late duplicate would arrive now
@@ -77,8 +86,6 @@ describe('the connection wall', () => {
     const lost = sent.filter((v) => !counts.has(v));
     assert.deepEqual({ doubled, lost }, { doubled: [], lost: [] });
     assert.deepEqual(heard.map((m) => m.volume).sort((a, b) => a - b), last);
-    assert.deepEqual(states, [], 'no state change: the refresh is invisible');
-    assert.deepEqual(errors, []);
     // One refresh per 3 s of connection age: at least one per wall for each.
     assert.ok(refreshedSpeaker.length >= 2, `${refreshedSpeaker.length} speaker refreshes`);
     assert.ok(refreshedListener.length >= 2, `${refreshedListener.length} listener refreshes`);
