@@ -18,4 +18,32 @@ export {
   type ProtocolErrorInit,
 } from './errors.js';
 export type { WebSocketConstructor, WebSocketLike } from './socket.js';
-export type * from './messages.js';
+export type {
+  AudioData,
+  BroadcastSettings,
+  BroadcastState,
+  ClientEvents,
+  ConnectionRefreshComplete,
+  ConnectionRefreshRequired,
+  ConnectionState,
+  ConnectionWarning,
+  ErrorMessage,
+  HeartbeatAck,
+  LanguageChanged,
+  ListenerCount,
+  MessageBase,
+  OtherMessage,
+  QualityTier,
+  Role,
+  ServiceMessage,
+  SessionCreated,
+  SessionEndReason,
+  SessionEnded,
+  SessionJoined,
+  SessionPaused,
+  SessionResumed,
+  SessionStatus,
+  SpeakerDisconnected,
+  SpeakerReconnected,
+  WelcomeMessage,
+} from './messages.js';
