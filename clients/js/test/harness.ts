@@ -262,6 +262,8 @@ export interface DroppingProxy {
   wsURL: string;
   /** How many connections it has forwarded. */
   accepted: number;
+  /** When it refused connections while blocked (Date.now()). */
+  refusedAt: number[];
   drop(): void;
   freeze(): void;
   block(): void;
@@ -273,8 +275,10 @@ export async function startProxy(targetPort: number): Promise<DroppingProxy> {
   const pairs = new Set<[net.Socket, net.Socket]>();
   let accepted = 0;
   let blocked = false;
+  const refusedAt: number[] = [];
   const server = net.createServer((client) => {
     if (blocked) {
+      refusedAt.push(Date.now());
       client.resetAndDestroy();
       return;
     }
@@ -308,6 +312,7 @@ export async function startProxy(targetPort: number): Promise<DroppingProxy> {
     get accepted() {
       return accepted;
     },
+    refusedAt,
     drop,
     freeze() {
       for (const [client, upstream] of pairs) {
