@@ -157,7 +157,13 @@ export function dial(
 
     const events = ws as unknown as SocketEvents;
     events.onerror = () => {
-      // A close event always follows; it carries what there is to know.
+      // Before the welcome an error means the socket will not open. Browsers
+      // follow it with a close, but Node 20's WebSocket does not after a
+      // refused upgrade, so do not wait for one. (`ws` reports a refusal it
+      // is still reading the body of with a close, after the error.)
+      if (link.welcomed || refusal !== undefined) return;
+      link.retire(1000, 'failed');
+      fail(refusalError(undefined, 1006));
     };
     events.onmessage = (ev) => {
       if (typeof ev.data !== 'string') return; // the protocol has text frames only
