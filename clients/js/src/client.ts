@@ -1,6 +1,7 @@
 import { OverlapDeduper } from './dedupe.js';
 import { Emitter } from './emitter.js';
 import { errorFromMessage, ProtocolError } from './errors.js';
+import { Requests } from './requests.js';
 import type { ClientEvents, ConnectionState, SessionStatus, WelcomeMessage } from './messages.js';
 import { CLOSE_ABANDONED, dial, type Dialed, Link, type WebSocketConstructor } from './socket.js';
 
@@ -29,22 +30,10 @@ export interface ConnectionOptions {
 /** What to open: the first connection, a refresh of a live one, or a resumption after a drop. */
 export type ConnectPurpose = 'first' | 'refresh' | 'resume';
 
-interface Waiter {
-  answer: string;
-  frame: object;
-  /** The connection the frame went out on; undefined while it waits to be sent. */
-  sentOn: Link | undefined;
-  resolve(msg: never): void;
-  reject(err: ProtocolError): void;
-  timer: ReturnType<typeof setTimeout>;
-}
-
 const DEFAULT_HEARTBEAT_MS = 30_000;
 /** Heartbeats go out between 1.0 and 1.1 periods apart: never faster than announced, because the service counts them per minute. */
 const HEARTBEAT_JITTER = 0.1;
 const OVERLAP_WINDOW_MS = 5_000;
-/** Frames kept for a connection that is not there yet, at most. */
-const MAX_OUTBOX = 1_000;
 /** How long a refresh waits for answers to requests sent on the old connection. */
 const DRAIN_MS = 2_000;
 
@@ -61,8 +50,7 @@ export abstract class SessionConnection<Welcome extends WelcomeMessage> extends 
   private readonly options: Required<Omit<ConnectionOptions, 'WebSocket' | 'heartbeatIntervalMs'>> & { heartbeatIntervalMs?: number };
   private current: Link | undefined;
   private readonly dialing = new Set<Link>();
-  private readonly waiters: Waiter[] = [];
-  private outbox: object[] = [];
+  private readonly requests: Requests;
   private readonly sleeps = new Set<{ timer: ReturnType<typeof setTimeout>; wake(ok: boolean): void }>();
   private readonly deduper = new OverlapDeduper(OVERLAP_WINDOW_MS);
   private heartbeatMs = DEFAULT_HEARTBEAT_MS;
@@ -92,6 +80,7 @@ export abstract class SessionConnection<Welcome extends WelcomeMessage> extends 
       maxReconnectDelayMs: options.maxReconnectDelayMs ?? 15_000,
     };
     if (options.heartbeatIntervalMs !== undefined) this.options.heartbeatIntervalMs = options.heartbeatIntervalMs;
+    this.requests = new Requests(this.options.requestTimeoutMs);
   }
 
   /** The connection's state; every change is also a `state` event. */
@@ -164,22 +153,9 @@ export abstract class SessionConnection<Welcome extends WelcomeMessage> extends 
     if (this.stopped || !this.started) {
       return Promise.reject(new ProtocolError('NOT_CONNECTED', 'the client is not connected'));
     }
-    return new Promise<T>((resolve, reject) => {
-      const waiter: Waiter = {
-        answer,
-        frame,
-        sentOn: undefined,
-        resolve: resolve as (msg: never) => void,
-        reject,
-        timer: setTimeout(() => {
-          this.removeWaiter(waiter);
-          this.outbox = this.outbox.filter((f) => f !== frame);
-          reject(new ProtocolError('TIMEOUT', `no ${answer} within ${this.options.requestTimeoutMs} ms`));
-        }, this.options.requestTimeoutMs),
-      };
-      this.waiters.push(waiter);
-      this.send(frame, 'always');
-    });
+    const answered = this.requests.expect<T>(frame, answer);
+    this.send(frame, 'always');
+    return answered;
   }
 
   /**
@@ -192,24 +168,15 @@ export abstract class SessionConnection<Welcome extends WelcomeMessage> extends 
   protected send(frame: object, queue: 'always' | 'during refresh'): boolean {
     const link = this.current;
     if (this.stateValue === 'open' && !this.holding && link?.send(frame)) {
-      const waiter = this.waiters.find((w) => w.frame === frame);
-      if (waiter !== undefined) waiter.sentOn = link;
+      this.requests.sent(frame, link);
       return true;
     }
     const queueing = queue === 'always' || (this.holding && this.stateValue === 'open');
-    if (!queueing || this.stopped || this.outbox.length >= MAX_OUTBOX) return false;
-    this.outbox.push(frame);
-    return true;
+    return queueing && !this.stopped && this.requests.queue(frame);
   }
 
   private flush(): void {
-    for (const frame of this.outbox.splice(0)) this.send(frame, 'always');
-  }
-
-  private removeWaiter(waiter: Waiter): void {
-    const i = this.waiters.indexOf(waiter);
-    if (i >= 0) this.waiters.splice(i, 1);
-    clearTimeout(waiter.timer);
+    for (const frame of this.requests.takeQueued()) this.send(frame, 'always');
   }
 
   private setState(state: ConnectionState): void {
@@ -267,23 +234,12 @@ export abstract class SessionConnection<Welcome extends WelcomeMessage> extends 
     this.observe(msg);
     if (type === 'error') {
       const err = errorFromMessage(msg);
-      // An error answers a request sent on the same connection, if any.
-      const waiter = this.waiters.find((w) => w.sentOn === link);
-      if (waiter !== undefined) {
-        this.removeWaiter(waiter);
-        waiter.reject(err);
-      } else {
-        this.emit('error', err);
-      }
+      if (!this.requests.refuse(err, link)) this.emit('error', err);
       this.emit('message', msg as ClientEvents['message']);
       return;
     }
     if (typeof type === 'string') {
-      const waiter = this.waiters.find((w) => w.answer === type);
-      if (waiter !== undefined) {
-        this.removeWaiter(waiter);
-        waiter.resolve(msg as never);
-      }
+      this.requests.answer(type, msg);
       if (type !== 'state' && type !== 'message') {
         this.emit(type as keyof ClientEvents, msg as never);
       }
@@ -323,24 +279,13 @@ export abstract class SessionConnection<Welcome extends WelcomeMessage> extends 
     link.delivering = false;
     link.retire(CLOSE_ABANDONED, 'heartbeat unanswered');
     this.current = undefined;
-    this.requeue(link);
+    this.requests.requeue(link);
     this.dropped();
-  }
-
-  /**
-   * Requests sent on a connection that is gone lost their answers: they go
-   * out again on the next one. Every request of the protocol can be repeated
-   * without harm (status, controls, language, end).
-   */
-  private requeue(link: Link): void {
-    const again = this.waiters.filter((w) => w.sentOn === link);
-    for (const w of again) w.sentOn = undefined;
-    this.outbox = [...again.map((w) => w.frame), ...this.outbox];
   }
 
   private linkClosed(link: Link): void {
     if (this.stopped) return;
-    this.requeue(link);
+    this.requests.requeue(link);
     if (link !== this.current) {
       this.flush(); // a refreshed socket: what it still owed goes to the new one
       return;
@@ -456,7 +401,7 @@ export abstract class SessionConnection<Welcome extends WelcomeMessage> extends 
   /** Waits (up to DRAIN_MS) until no request sent on link waits for its answer. */
   private async drain(link: Link): Promise<void> {
     const deadline = Date.now() + DRAIN_MS;
-    while (this.waiters.some((w) => w.sentOn === link) && Date.now() < deadline) {
+    while (this.requests.waitingOn(link) && Date.now() < deadline) {
       if (!(await this.sleep(20))) return;
     }
   }
@@ -492,11 +437,7 @@ export abstract class SessionConnection<Welcome extends WelcomeMessage> extends 
       s.wake(false);
     }
     this.sleeps.clear();
-    for (const w of this.waiters.splice(0)) {
-      clearTimeout(w.timer);
-      w.reject(closedError());
-    }
-    this.outbox = [];
+    this.requests.rejectAll(closedError());
     this.setState('closed');
   }
 }
