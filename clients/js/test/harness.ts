@@ -69,13 +69,25 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** Children still running when this process exits (a test that threw before its after hook) are killed by PID. */
+const running = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const proc of running) if (proc.pid !== undefined && proc.exitCode === null) process.kill(proc.pid, 'SIGKILL');
+});
+
 /** A child process stopped by its PID: SIGTERM, then SIGKILL if it lingers. */
 class Child {
   readonly output: string[] = [];
   private readonly exited: Promise<void>;
 
   constructor(readonly name: string, readonly proc: ChildProcess) {
-    this.exited = new Promise((resolve) => proc.once('exit', () => resolve()));
+    running.add(proc);
+    this.exited = new Promise((resolve) =>
+      proc.once('exit', () => {
+        running.delete(proc);
+        resolve();
+      }),
+    );
     const keep = (chunk: Buffer): void => {
       this.output.push(chunk.toString());
       if (this.output.length > 2000) this.output.splice(0, 1000);
