@@ -43,7 +43,9 @@ STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 help:
 	@sed -n '/^# Every target/,/^$$/p' $(firstword $(MAKEFILE_LIST)) | sed 's/^#//'
 
-test: deps vet fmt-check go-test js-test tf-test tf-acc
+# js-test runs before go-test: it builds the library's browser bundle, which a
+# console test compares with the copy the console embeds.
+test: deps vet fmt-check js-test go-test tf-test tf-acc
 
 lint: fmt-check vet staticcheck tf-lint
 
@@ -89,9 +91,9 @@ go-test: moto
 	  echo "chromium not found: the console's browser tests are SKIPPED (apt-get install -y chromium)"
 	$(GO) test -race -count=1 -timeout 30m ./...
 
-# The library's tests build the binary and start moto and local mode themselves.
+# The library's tests start moto and local mode themselves, from this binary.
 js-test: moto js-deps
-	@$(js_skip); $(NPM) test --prefix $(JS_DIR)
+	@$(js_skip); $(GO) build -o build/sessions . && SESSIONS_BIN=$(CURDIR)/build/sessions $(NPM) test --prefix $(JS_DIR)
 
 # The console (clients/console) embeds the JS library's browser bundle; a Go
 # test compares the embedded copy with a fresh build.

@@ -38,9 +38,9 @@ func TestWhatTheRouterEncodesConformsToTheDocument(t *testing.T) {
 	}{
 		{"a speaker's welcome", session.SessionCreated{SessionID: id, SourceLanguage: "en", QualityTier: "standard", ConnectionID: "c1", ExpiresAt: now.Add(2 * time.Hour),
 			Options: session.StreamOptions{PartialResults: true, MinStability: 0.85, MaxBufferTimeout: 5}, Heartbeat: 30 * time.Second}},
-		{"a listener's welcome", session.SessionJoined{SessionID: id, TargetLanguage: "es", SourceLanguage: "en", ConnectionID: "c2", ListenerCount: 3, Heartbeat: 30 * time.Second}},
+		{"a listener's welcome", session.SessionJoined{SessionID: id, TargetLanguage: "es", SourceLanguage: "en", ConnectionID: "c2", ListenerCount: 3, ResumeToken: "YzI.c2VjcmV0", Heartbeat: 30 * time.Second}},
 		{"a refreshed speaker's welcome", session.RefreshComplete{SessionID: id, Role: session.RoleSpeaker, Heartbeat: 30 * time.Second}},
-		{"a refreshed listener's welcome", session.RefreshComplete{SessionID: id, Role: session.RoleListener, TargetLanguage: "es", Heartbeat: 30 * time.Second}},
+		{"a refreshed listener's welcome", session.RefreshComplete{SessionID: id, Role: session.RoleListener, TargetLanguage: "es", ResumeToken: "YzI.c2VjcmV0", Heartbeat: 30 * time.Second}},
 		{"a heartbeat answer", session.HeartbeatAck{}},
 		{"a warning before the wall", session.ConnectionWarning{RemainingMinutes: 15}},
 		{"a speaker's refresh request", session.RefreshRequired{SessionID: id, Role: session.RoleSpeaker}},
