@@ -1,0 +1,380 @@
+package session
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"log/slog"
+	"regexp"
+	"sync"
+	"time"
+)
+
+// AudioSink takes accepted audio chunks to the translation pipeline (a
+// Kinesis Data Stream on AWS). Put returns an error wrapping ErrUnavailable
+// when the chunk could not be delivered: the speaker is told, the chunk is
+// never dropped silently.
+type AudioSink interface {
+	Put(ctx context.Context, chunk AudioChunk) error
+}
+
+// SessionReader reads one session; the audio ingress needs nothing else
+// from storage.
+type SessionReader interface {
+	GetSession(ctx context.Context, id string) (Session, error)
+}
+
+// AudioChunk is one accepted piece of a speaker's microphone stream.
+type AudioChunk struct {
+	SessionID      string
+	SourceLanguage string
+	// Sequence orders a session's chunks: the speaker's own number when it
+	// sent one, otherwise one this service assigned (SequenceAssigned).
+	Sequence         int64
+	SequenceAssigned bool
+	ReceivedAt       time.Time
+	SampleRate       int    // Hz, 0 when the speaker did not say
+	Encoding         string // e.g. "pcm16", "" when the speaker did not say
+	Audio            []byte
+}
+
+// AudioRequest is a sendAudio frame as the router decoded it.
+type AudioRequest struct {
+	ConnectionID string
+	SessionID    string
+	AudioData    string // base64, as sent
+	Sequence     *int64
+	SampleRate   *int
+	Encoding     string
+	ReceivedAt   time.Time // when the frame arrived; zero: now
+}
+
+// AudioOutcome says what happened to a chunk that was not refused.
+type AudioOutcome int
+
+// Outcomes of AudioIngress.Send without an error.
+const (
+	// AudioForwarded: the chunk is on its way to the pipeline.
+	AudioForwarded AudioOutcome = iota + 1
+	// AudioHeld: the broadcast is paused or muted, so the chunk goes nowhere.
+	AudioHeld
+	// AudioThrottled: over the chunk-rate limit again in a window whose
+	// RATE_LIMIT_EXCEEDED was already sent; dropped without another error.
+	AudioThrottled
+)
+
+func (o AudioOutcome) String() string {
+	switch o {
+	case AudioForwarded:
+		return "forwarded"
+	case AudioHeld:
+		return "held"
+	case AudioThrottled:
+		return "throttled"
+	default:
+		return fmt.Sprintf("AudioOutcome(%d)", int(o))
+	}
+}
+
+// AudioConfig bounds the audio ingress.
+type AudioConfig struct {
+	// ChunksPerSecond is each connection's limit; the first chunk over it in
+	// a one-second window gets RATE_LIMIT_EXCEEDED, the rest are dropped.
+	ChunksPerSecond int
+	// SessionCacheFor is how long a connection trusts what it read about its
+	// session (speaker, live, paused, muted) before reading it again.
+	SessionCacheFor time.Duration
+	// MaxChunkBytes bounds one chunk's decoded audio.
+	MaxChunkBytes int
+}
+
+// MaxAudioChunkBytes is the audio a 32 KB frame can carry base64-encoded.
+const MaxAudioChunkBytes = 24 << 10
+
+// DefaultAudioConfig: 50 chunks a second is five times what the original
+// speaker client sends. An 8 s cache costs one DynamoDB read per 32 chunks at
+// 4 chunks a second (the budget is one per 20), and bounds how late a pause
+// made through another function instance stops the audio.
+func DefaultAudioConfig() AudioConfig {
+	return AudioConfig{ChunksPerSecond: 50, SessionCacheFor: 8 * time.Second, MaxChunkBytes: MaxAudioChunkBytes}
+}
+
+func (c AudioConfig) withDefaults() AudioConfig {
+	d := DefaultAudioConfig()
+	if c.ChunksPerSecond <= 0 {
+		c.ChunksPerSecond = d.ChunksPerSecond
+	}
+	if c.SessionCacheFor <= 0 {
+		c.SessionCacheFor = d.SessionCacheFor
+	}
+	if c.MaxChunkBytes <= 0 {
+		c.MaxChunkBytes = d.MaxChunkBytes
+	}
+	return c
+}
+
+// AudioDeps are the ingress's collaborators.
+type AudioDeps struct {
+	Sessions SessionReader
+	Sink     AudioSink
+	Now      func() time.Time // nil: time.Now
+	Logger   *slog.Logger     // nil: discard
+}
+
+// AudioIngress checks each sendAudio chunk and hands it to the sink. It is
+// safe for concurrent use.
+//
+// Speakers send 4–10 chunks a second for hours, so the per-chunk path reads
+// nothing from storage: each connection keeps, in this process, what it last
+// read about the session it sends to (for SessionCacheFor), its chunk-rate
+// window and its assigned sequence. A pause, mute or end made through this
+// process reaches the cache at once (ForgetSession, ForgetConnection); one
+// made through another Lambda instance within SessionCacheFor. The rate limit
+// is per connection and process: Lambda may spread one connection's frames
+// over instances, so the stream's own throughput limit is the hard bound.
+type AudioIngress struct {
+	cfg      AudioConfig
+	sessions SessionReader
+	sink     AudioSink
+	now      func() time.Time
+	log      *slog.Logger
+	words    idWords
+
+	mu        sync.Mutex
+	conns     map[string]*audioConnection
+	lastPrune time.Time
+}
+
+// audioConnection is what one connection's chunks share.
+type audioConnection struct {
+	window      time.Time // start of the current one-second window
+	inWindow    int
+	warned      bool  // RATE_LIMIT_EXCEEDED already sent in this window
+	assignedSeq int64 // last sequence assigned to a chunk without one
+	lastUsed    time.Time
+
+	sessionID string // what the cached read is about
+	read      sessionRead
+	readAt    time.Time
+	hasRead   bool
+	// generation changes with every ForgetSession, so a read that started
+	// before a pause cannot put the old state back.
+	generation uint64
+}
+
+// sessionRead is the part of a session read the checks need: a refusal
+// (not found) is cached like a success, so repeated bad frames cost no reads.
+type sessionRead struct {
+	session Session
+	err     error
+}
+
+// NewAudioIngress builds the ingress; cfg's zero fields take defaults.
+func NewAudioIngress(cfg AudioConfig, d AudioDeps) *AudioIngress {
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.Logger == nil {
+		d.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &AudioIngress{
+		cfg: cfg.withDefaults(), sessions: d.Sessions, sink: d.Sink, now: d.Now, log: d.Logger,
+		words: newIDWords(), conns: map[string]*audioConnection{},
+	}
+}
+
+// Send checks one chunk and forwards it. Refusals are *Error values:
+// RATE_LIMIT_EXCEEDED (once per window), INVALID_PARAMETERS or
+// INVALID_SESSION_ID for a malformed frame, FORBIDDEN when the connection is
+// not the session's speaker, SESSION_NOT_FOUND for an unknown or ended
+// session, SERVICE_UNAVAILABLE when the session or the sink cannot be
+// reached. Success sends nothing back to the speaker.
+func (a *AudioIngress) Send(ctx context.Context, req AudioRequest) (AudioOutcome, error) {
+	now := a.now()
+	if req.ReceivedAt.IsZero() {
+		req.ReceivedAt = now
+	}
+	if throttled, err := a.admit(req.ConnectionID, req.SessionID, now); err != nil || throttled {
+		return AudioThrottled, err
+	}
+	chunk, err := parseAudio(req, a.cfg.MaxChunkBytes, a.words)
+	if err != nil {
+		return 0, err
+	}
+	sess, err := a.session(ctx, req.ConnectionID, req.SessionID, now)
+	if err != nil {
+		return 0, err
+	}
+	switch {
+	case sess.SpeakerConnectionID != req.ConnectionID:
+		return 0, &Error{Code: CodeForbidden, Message: "Only the session's speaker can send audio", SessionID: req.SessionID}
+	case !sess.Live(now):
+		return 0, notFound(req.SessionID, ErrNotFound)
+	case sess.Broadcast.Paused || sess.Broadcast.Muted:
+		return AudioHeld, nil
+	}
+	chunk.SourceLanguage = sess.SourceLanguage
+	if chunk.SequenceAssigned {
+		chunk.Sequence = a.nextSequence(req.ConnectionID)
+	}
+	if err := a.sink.Put(ctx, chunk); err != nil {
+		return 0, classify(req.SessionID, err)
+	}
+	return AudioForwarded, nil
+}
+
+// ForgetSession drops what connectionID cached about its session, so the
+// next chunk reads it again: call it after that connection changed the
+// broadcast (pause, mute) or the session.
+func (a *AudioIngress) ForgetSession(connectionID string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if c := a.conns[connectionID]; c != nil {
+		c.hasRead = false
+		c.generation++
+	}
+}
+
+// ForgetConnection drops everything kept for a connection that closed.
+func (a *AudioIngress) ForgetConnection(connectionID string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	delete(a.conns, connectionID)
+}
+
+// admit counts the chunk in its connection's one-second window. Over the
+// limit, the first chunk gets RATE_LIMIT_EXCEEDED and later ones in the same
+// window report throttled without an error.
+func (a *AudioIngress) admit(connectionID, sessionID string, now time.Time) (throttled bool, err error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	c := a.connection(connectionID, now)
+	if now.Sub(c.window) >= time.Second || now.Before(c.window) {
+		c.window, c.inWindow, c.warned = now, 0, false
+	}
+	c.inWindow++
+	if c.inWindow <= a.cfg.ChunksPerSecond {
+		return false, nil
+	}
+	if c.warned {
+		return true, nil
+	}
+	c.warned = true
+	return false, &Error{Code: CodeRateLimitExceeded, Message: "Too many audio chunks", RetryAfter: 1, SessionID: sessionID}
+}
+
+// connection returns the state of connectionID, creating it; the caller
+// holds a.mu. Connections whose $disconnect reached another instance are
+// pruned once idle for a while.
+func (a *AudioIngress) connection(connectionID string, now time.Time) *audioConnection {
+	idle := max(a.cfg.SessionCacheFor, time.Minute)
+	if now.Sub(a.lastPrune) >= idle {
+		for id, c := range a.conns {
+			if now.Sub(c.lastUsed) >= idle {
+				delete(a.conns, id)
+			}
+		}
+		a.lastPrune = now
+	}
+	c := a.conns[connectionID]
+	if c == nil {
+		c = &audioConnection{}
+		a.conns[connectionID] = c
+	}
+	c.lastUsed = now
+	return c
+}
+
+// session returns the session a connection sends to, from its cache while
+// fresh. Unavailability is not cached: the next chunk tries again.
+func (a *AudioIngress) session(ctx context.Context, connectionID, sessionID string, now time.Time) (Session, error) {
+	a.mu.Lock()
+	c := a.connection(connectionID, now)
+	if c.hasRead && c.sessionID == sessionID && now.Sub(c.readAt) < a.cfg.SessionCacheFor && !now.Before(c.readAt) {
+		r := c.read
+		a.mu.Unlock()
+		return r.session, r.err
+	}
+	generation := c.generation
+	a.mu.Unlock()
+
+	sess, err := a.sessions.GetSession(ctx, sessionID)
+	var read sessionRead
+	switch {
+	case err == nil:
+		read = sessionRead{session: sess}
+	case errors.Is(err, ErrNotFound):
+		read = sessionRead{err: notFound(sessionID, err)}
+	default:
+		return Session{}, classify(sessionID, err)
+	}
+	a.mu.Lock()
+	if c := a.conns[connectionID]; c != nil && c.generation == generation {
+		c.sessionID, c.read, c.readAt, c.hasRead = sessionID, read, now, true
+	}
+	a.mu.Unlock()
+	return read.session, read.err
+}
+
+func (a *AudioIngress) nextSequence(connectionID string) int64 {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	c := a.connection(connectionID, a.now())
+	c.assignedSeq++
+	return c.assignedSeq
+}
+
+// encodingPattern keeps the optional encoding name a short token.
+var encodingPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._/-]{0,31}$`)
+
+// Sample rates the pipeline can be asked to handle.
+const (
+	minSampleRate = 8000
+	maxSampleRate = 192000
+)
+
+// parseAudio validates a frame's fields and decodes its audio. Session and
+// sequence come from the ingress.
+func parseAudio(req AudioRequest, maxBytes int, words idWords) (AudioChunk, error) {
+	switch {
+	case req.SessionID == "":
+		return AudioChunk{}, invalidParam("sessionId", "Missing required parameter: sessionId")
+	case !words.valid(req.SessionID):
+		return AudioChunk{}, &Error{Code: CodeInvalidSessionID, Field: "sessionId", Message: "Session id must look like faithful-shepherd-427"}
+	case req.AudioData == "":
+		return AudioChunk{}, invalidParam("audioData", "Missing required parameter: audioData")
+	case base64.StdEncoding.DecodedLen(len(req.AudioData)) > maxBytes+2:
+		// Checked before decoding, so an oversized frame costs no allocation.
+		return AudioChunk{}, invalidParam("audioData", "audioData must decode to at most %d bytes", maxBytes)
+	}
+	audio, err := base64.StdEncoding.Strict().DecodeString(req.AudioData)
+	switch {
+	case err != nil:
+		return AudioChunk{}, invalidParam("audioData", "audioData must be standard base64")
+	case len(audio) > maxBytes:
+		return AudioChunk{}, invalidParam("audioData", "audioData must decode to at most %d bytes", maxBytes)
+	case len(audio) == 0:
+		return AudioChunk{}, invalidParam("audioData", "audioData must not be empty")
+	}
+	chunk := AudioChunk{SessionID: req.SessionID, ReceivedAt: req.ReceivedAt, Audio: audio, SequenceAssigned: req.Sequence == nil}
+	if req.Sequence != nil {
+		if *req.Sequence < 0 {
+			return AudioChunk{}, invalidParam("sequence", "sequence must be a whole number from 0")
+		}
+		chunk.Sequence = *req.Sequence
+	}
+	if req.SampleRate != nil {
+		if *req.SampleRate < minSampleRate || *req.SampleRate > maxSampleRate {
+			return AudioChunk{}, invalidParam("sampleRate", "sampleRate must be from %d to %d", minSampleRate, maxSampleRate)
+		}
+		chunk.SampleRate = *req.SampleRate
+	}
+	if req.Encoding != "" {
+		if !encodingPattern.MatchString(req.Encoding) {
+			return AudioChunk{}, invalidParam("encoding", "encoding must be a short name such as pcm16")
+		}
+		chunk.Encoding = req.Encoding
+	}
+	return chunk, nil
+}
