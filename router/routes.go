@@ -11,12 +11,13 @@ const (
 	RouteSpeakerControl   = "speakerControl"
 	RouteControlSession   = "controlSession"
 	RouteChangeLanguage   = "changeLanguage"
+	RouteSendAudio        = "sendAudio"
 )
 
 // RouteKeys lists every route key the router serves, in a stable order.
 func RouteKeys() []string {
 	return []string{
 		RouteConnect, RouteDisconnect, RouteHeartbeat, RouteGetSessionStatus,
-		RouteSpeakerControl, RouteControlSession, RouteChangeLanguage, RouteDefault,
+		RouteSpeakerControl, RouteControlSession, RouteChangeLanguage, RouteSendAudio, RouteDefault,
 	}
 }
