@@ -72,7 +72,7 @@ func TestEachSessionsChunksAreReadBackInOrder(t *testing.T) {
 	got := map[string][]int64{}
 	followed := make(chan error, 1)
 	go func() {
-		followed <- s.Follow(ctx, audiostream.FollowOptions{FromStart: true, Poll: 50 * time.Millisecond}, func(_ context.Context, r audiostream.Record) {
+		followed <- s.Follow(ctx, audiostream.FollowOptions{Poll: 50 * time.Millisecond}, func(_ context.Context, r audiostream.Record) {
 			mu.Lock()
 			got[r.SessionID] = append(got[r.SessionID], r.Sequence)
 			mu.Unlock()
@@ -114,4 +114,21 @@ func TestADeadEndpointIsUnavailable(t *testing.T) {
 	s := audiostream.New(audiostream.NewClient(cfg), "audio", audiostream.Retry{Attempts: 2})
 	err := s.Put(context.Background(), session.AudioChunk{SessionID: "holy-lamb-101", Audio: []byte("x")})
 	assert.ErrorIs(t, err, session.ErrUnavailable)
+}
+
+func TestRequestsAreCountedPerAPI(t *testing.T) {
+	s := newStream(t)
+	var requests audiostream.Requests
+	cfg := aws.Config{
+		Region:       "us-east-1",
+		Credentials:  credentials.NewStaticCredentialsProvider("test", "test", ""),
+		BaseEndpoint: aws.String(endpoint),
+	}
+	counted := audiostream.New(audiostream.NewClient(cfg, requests.Option()), s.Name(), audiostream.Retry{})
+	for i := range 3 {
+		require.NoError(t, counted.Put(context.Background(), session.AudioChunk{SessionID: "holy-lamb-101", Sequence: int64(i), Audio: []byte("x")}))
+	}
+	assert.Equal(t, int64(3), requests.Count("PutRecord"))
+	assert.Equal(t, int64(3), requests.Count(""))
+	assert.Zero(t, requests.Count("GetRecords"))
 }

@@ -14,9 +14,10 @@ import (
 
 // FollowOptions tune Follow.
 type FollowOptions struct {
-	// FromStart reads each shard from its oldest record (TRIM_HORIZON);
-	// otherwise only records put after Follow started (LATEST).
-	FromStart bool
+	// From is the arrival time of the first record wanted (AT_TIMESTAMP):
+	// records put after it are read even if Follow's iterators are made
+	// later. Zero reads each shard from its oldest record (TRIM_HORIZON).
+	From time.Time
 	// Poll is the wait after a read that found nothing (and after a failed
 	// one); 0 → 200 ms, Kinesis's limit of five reads a second per shard.
 	Poll   time.Duration
@@ -36,9 +37,9 @@ func (s *Stream) Follow(ctx context.Context, o FollowOptions, handle func(contex
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	start := types.ShardIteratorTypeLatest
-	if o.FromStart {
-		start = types.ShardIteratorTypeTrimHorizon
+	start := types.ShardIteratorTypeTrimHorizon
+	if !o.From.IsZero() {
+		start = types.ShardIteratorTypeAtTimestamp
 	}
 	f := &follower{stream: s, opts: o, handle: handle, followed: map[string]bool{}}
 	if err := f.followNewShards(ctx, start); err != nil {
@@ -102,6 +103,9 @@ func (f *follower) readShard(ctx context.Context, shardID string, start types.Sh
 	for ctx.Err() == nil {
 		if iterator == nil {
 			in := &kinesis.GetShardIteratorInput{StreamName: aws.String(f.stream.name), ShardId: aws.String(shardID), ShardIteratorType: start}
+			if start == types.ShardIteratorTypeAtTimestamp {
+				in.Timestamp = aws.Time(f.opts.From)
+			}
 			if last != nil {
 				in.ShardIteratorType, in.StartingSequenceNumber = types.ShardIteratorTypeAfterSequenceNumber, last
 			}
