@@ -41,13 +41,15 @@ build:
 bench: check-moto
 	$(GO) run ./tests/bench -out build/bench.json -log build/bench.log $(BENCH_FLAGS)
 
-# Local mode: moto_server on a free port, then the whole service on $(ADDR).
+# Local mode: moto_server on a free port, then the whole service on $(ADDR),
+# with the audio loopback standing in for the translation pipeline.
 run: check-moto
 	@set -euo pipefail; \
 	port=$$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'); \
 	python3 tests/motoserver/serve.py $$port >/tmp/sessions-moto.log 2>&1 & moto_pid=$$!; \
 	trap 'kill $$moto_pid 2>/dev/null || true' EXIT INT TERM; \
 	for i in $$(seq 1 100); do curl -sf http://127.0.0.1:$$port/moto-api/ >/dev/null 2>&1 && break; sleep 0.1; done; \
-	echo "DynamoDB API (moto_server) on http://127.0.0.1:$$port, pid $$moto_pid"; \
-	AWS_ENDPOINT_URL_DYNAMODB=http://127.0.0.1:$$port AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local \
-	  $(GO) run . local -addr $(ADDR)
+	echo "DynamoDB and Kinesis APIs (moto_server) on http://127.0.0.1:$$port, pid $$moto_pid"; \
+	AWS_ENDPOINT_URL_DYNAMODB=http://127.0.0.1:$$port AWS_ENDPOINT_URL_KINESIS=http://127.0.0.1:$$port \
+	AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local \
+	  $(GO) run . local -addr $(ADDR) -audio-loopback
