@@ -49,7 +49,11 @@ func (l *Local) loopback(poll time.Duration, log *slog.Logger) {
 	}
 }
 
+// fanOutChunk broadcasts one chunk to each language at once, and returns
+// when every broadcast has: each listener is in one language, so the next
+// chunk cannot overtake this one on its way to any listener.
 func (l *Local) fanOutChunk(ctx context.Context, r audiostream.Record, langs []string, log *slog.Logger) {
+	var wg sync.WaitGroup
 	for _, lang := range langs {
 		payload, err := json.Marshal(audioData{Type: "audioData", Timestamp: time.Now().UnixMilli(), SessionID: r.SessionID,
 			AudioData: r.Audio, Sequence: r.Sequence, TargetLanguage: lang})
@@ -62,11 +66,14 @@ func (l *Local) fanOutChunk(ctx context.Context, r audiostream.Record, langs []s
 			log.Error("audio loopback: encode broadcast", "error", err.Error())
 			return
 		}
-		// Outcomes are logged by the router, as for the pipeline's invocations.
-		bctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-		_, _ = l.Invoke(bctx, ev)
-		cancel()
+		wg.Go(func() {
+			// Outcomes are logged by the router, as for the pipeline's invocations.
+			bctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+			defer cancel()
+			_, _ = l.Invoke(bctx, ev)
+		})
 	}
+	wg.Wait()
 }
 
 // languageCache remembers briefly which target languages a session's
