@@ -33,11 +33,13 @@ func (l *Local) loopback(poll time.Duration, log *slog.Logger) {
 		poll = 100 * time.Millisecond
 	}
 	langs := &languageCache{local: l, ttl: time.Second, bySession: map[string]cachedLanguages{}}
+	sessions := &sessionQueues{queues: map[string]*sessionQueue{}, idle: 30 * time.Second, handle: func(ctx context.Context, r audiostream.Record) {
+		l.fanOutChunk(ctx, r, langs.of(ctx, r.SessionID), log)
+	}}
+	defer sessions.wait()
 	from := time.Now()
 	for l.ctx.Err() == nil {
-		err := l.Graph.AudioStream.Follow(l.ctx, audiostream.FollowOptions{From: from, Poll: poll, Logger: log}, func(ctx context.Context, r audiostream.Record) {
-			l.fanOutChunk(ctx, r, langs.of(ctx, r.SessionID), log)
-		})
+		err := l.Graph.AudioStream.Follow(l.ctx, audiostream.FollowOptions{From: from, Poll: poll, Logger: log}, sessions.enqueue)
 		if l.ctx.Err() != nil {
 			return
 		}
@@ -112,3 +114,65 @@ func (c *languageCache) of(ctx context.Context, sessionID string) []string {
 	c.mu.Unlock()
 	return langs
 }
+
+// sessionQueues hands each session's records to a worker of its own, in
+// order: sessions that share a shard do not wait for each other's fan-out,
+// and one session's chunks are never reordered. A worker exits once its
+// session has been quiet for idle.
+type sessionQueues struct {
+	handle func(context.Context, audiostream.Record)
+	idle   time.Duration
+
+	mu      sync.Mutex
+	queues  map[string]*sessionQueue
+	workers sync.WaitGroup
+}
+
+type sessionQueue struct {
+	records chan audiostream.Record
+	pending int // enqueued and not yet handled; guarded by sessionQueues.mu
+}
+
+func (q *sessionQueues) enqueue(ctx context.Context, r audiostream.Record) {
+	q.mu.Lock()
+	sq := q.queues[r.SessionID]
+	if sq == nil {
+		sq = &sessionQueue{records: make(chan audiostream.Record, 64)}
+		q.queues[r.SessionID] = sq
+		q.workers.Go(func() { q.work(ctx, r.SessionID, sq) })
+	}
+	sq.pending++
+	q.mu.Unlock()
+	select { // a full queue holds the shard's reader back: backpressure
+	case sq.records <- r:
+	case <-ctx.Done():
+	}
+}
+
+func (q *sessionQueues) work(ctx context.Context, sessionID string, sq *sessionQueue) {
+	idle := time.NewTimer(q.idle)
+	defer idle.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case r := <-sq.records:
+			q.handle(ctx, r)
+			q.mu.Lock()
+			sq.pending--
+			q.mu.Unlock()
+			idle.Reset(q.idle)
+		case <-idle.C:
+			q.mu.Lock()
+			if sq.pending == 0 {
+				delete(q.queues, sessionID)
+				q.mu.Unlock()
+				return
+			}
+			q.mu.Unlock()
+			idle.Reset(q.idle)
+		}
+	}
+}
+
+func (q *sessionQueues) wait() { q.workers.Wait() }
