@@ -131,4 +131,5 @@ func TestRequestsAreCountedPerAPI(t *testing.T) {
 	assert.Equal(t, int64(3), requests.Count("PutRecord"))
 	assert.Equal(t, int64(3), requests.Count(""))
 	assert.Zero(t, requests.Count("GetRecords"))
+	assert.Zero(t, requests.Retries())
 }

@@ -9,11 +9,23 @@ import (
 )
 
 // Requests counts Kinesis requests by API (PutRecord, GetRecords ...),
-// retries included. Tests and benchmarks assert on it: unlike latency, it
-// does not depend on the machine.
+// retries included, and Put's retries apart. Tests and benchmarks assert on
+// it: unlike latency, it does not depend on the machine.
 type Requests struct {
-	mu    sync.Mutex
-	byAPI map[string]int64
+	mu      sync.Mutex
+	byAPI   map[string]int64
+	retries int64
+}
+
+// retryKey marks the context of a request that repeats an earlier attempt.
+type retryKey struct{}
+
+// Retries returns how many of the PutRecord requests were retries: they
+// depend on faults (throttling, a slow emulator), not on the design.
+func (r *Requests) Retries() int64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.retries
 }
 
 // Count returns the requests made to api so far; "" counts them all.
@@ -42,6 +54,9 @@ func (r *Requests) Option() func(*kinesis.Options) {
 						r.byAPI = map[string]int64{}
 					}
 					r.byAPI[api]++
+					if retry, _ := ctx.Value(retryKey{}).(bool); retry {
+						r.retries++
+					}
 					r.mu.Unlock()
 					return next.HandleFinalize(ctx, in)
 				}), middleware.After)

@@ -107,7 +107,7 @@ func (s *Stream) Put(ctx context.Context, chunk session.AudioChunk) error {
 		giveUp = deadline
 	}
 	for attempt := 1; ; attempt++ {
-		if err = s.putOnce(ctx, in); err == nil {
+		if err = s.putOnce(ctx, in, attempt); err == nil {
 			return nil
 		}
 		if ctx.Err() != nil || !retryable(err) || attempt >= s.retry.Attempts {
@@ -121,7 +121,10 @@ func (s *Stream) Put(ctx context.Context, chunk session.AudioChunk) error {
 	return failure("put audio record", err)
 }
 
-func (s *Stream) putOnce(ctx context.Context, in *kinesis.PutRecordInput) error {
+func (s *Stream) putOnce(ctx context.Context, in *kinesis.PutRecordInput, attempt int) error {
+	if attempt > 1 {
+		ctx = context.WithValue(ctx, retryKey{}, true)
+	}
 	ctx, cancel := context.WithTimeout(ctx, s.retry.AttemptTimeout)
 	defer cancel()
 	_, err := s.api.PutRecord(ctx, in)

@@ -276,6 +276,7 @@ func TestAKinesisOutageIsServiceUnavailableAndHeals(t *testing.T) {
 	t.Logf("with the stream unreachable, the speaker was told in %v", time.Since(start))
 	assert.Equal(t, "SERVICE_UNAVAILABLE", m["code"], "never a silent drop")
 	assert.Less(t, time.Since(start), 5*time.Second)
+	assert.Positive(t, sys.kinesis.Retries(), "the put was retried before giving up")
 
 	proxy.start()
 	spk.send(audioFrame(id, []byte("after")))
