@@ -18,8 +18,8 @@ type FollowOptions struct {
 	// records put after it are read even if Follow's iterators are made
 	// later. Zero reads each shard from its oldest record (TRIM_HORIZON).
 	From time.Time
-	// Poll is the wait after a read that found nothing (and after a failed
-	// one); 0 → 200 ms, Kinesis's limit of five reads a second per shard.
+	// Poll is the least time between two reads of a shard; 0 → 200 ms,
+	// Kinesis's limit of five reads a second per shard.
 	Poll   time.Duration
 	Logger *slog.Logger // nil: discard
 }
@@ -100,6 +100,7 @@ func (f *follower) readShard(ctx context.Context, shardID string, start types.Sh
 	log := f.opts.Logger.With("shard", shardID)
 	var iterator *string
 	var last *string // sequence number of the last record handled
+	var lastRead time.Time
 	for ctx.Err() == nil {
 		if iterator == nil {
 			in := &kinesis.GetShardIteratorInput{StreamName: aws.String(f.stream.name), ShardId: aws.String(shardID), ShardIteratorType: start}
@@ -117,6 +118,10 @@ func (f *follower) readShard(ctx context.Context, shardID string, start types.Sh
 			}
 			iterator = out.ShardIterator
 		}
+		if err := sleepCtx(ctx, time.Until(lastRead.Add(f.opts.Poll))); err != nil {
+			return
+		}
+		lastRead = time.Now()
 		out, err := f.stream.api.GetRecords(ctx, &kinesis.GetRecordsInput{ShardIterator: iterator, Limit: aws.Int32(500)})
 		var expired *types.ExpiredIteratorException
 		switch {
@@ -127,7 +132,6 @@ func (f *follower) readShard(ctx context.Context, shardID string, start types.Sh
 			if ctx.Err() == nil {
 				log.WarnContext(ctx, "audio stream: read failed", "error", err.Error())
 			}
-			_ = sleepCtx(ctx, f.opts.Poll)
 			continue
 		}
 		for _, rec := range out.Records {
@@ -147,8 +151,5 @@ func (f *follower) readShard(ctx context.Context, shardID string, start types.Sh
 			return
 		}
 		iterator = out.NextShardIterator
-		if len(out.Records) == 0 {
-			_ = sleepCtx(ctx, f.opts.Poll)
-		}
 	}
 }
