@@ -30,6 +30,8 @@ type Parts struct {
 	DynamoOptions []func(*dynamodb.Options)
 	// KinesisOptions are extra options of the audio stream's client.
 	KinesisOptions []func(*kinesis.Options)
+	// AudioRetry bounds the retries of an audio put; zero: the product's.
+	AudioRetry audiostream.Retry
 }
 
 // Graph is the assembled service.
@@ -60,7 +62,7 @@ func Build(cfg Config, p Parts) Graph {
 	svc := session.New(cfg.Session, session.Deps{
 		Store: st, Limiter: st, Messenger: messenger, Verifier: p.Verifier, Now: p.Now, Logger: p.Logger,
 	})
-	stream := audiostream.New(audiostream.NewClient(p.AWS, p.KinesisOptions...), cfg.AudioStreamName, audiostream.Retry{})
+	stream := audiostream.New(audiostream.NewClient(p.AWS, p.KinesisOptions...), cfg.AudioStreamName, p.AudioRetry)
 	audio := session.NewAudioIngress(cfg.Audio, session.AudioDeps{Sessions: st, Sink: stream, Now: p.Now, Logger: p.Logger})
 	rt := router.New(router.Options{
 		Service: svc, Audio: audio, Messenger: messenger, Scheduler: p.Scheduler, Logger: p.Logger, Now: p.Now,

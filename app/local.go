@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 
+	"github.com/livecast/sessions/audiostream"
 	"github.com/livecast/sessions/auth"
 	"github.com/livecast/sessions/gateway"
 	"github.com/livecast/sessions/router"
@@ -36,6 +37,8 @@ type LocalOptions struct {
 	DynamoOptions []func(*dynamodb.Options)
 	// KinesisOptions are extra options of the audio stream's client.
 	KinesisOptions []func(*kinesis.Options)
+	// AudioRetry bounds the retries of an audio put; zero: the product's.
+	AudioRetry audiostream.Retry
 	// AudioLoopback stands in for the translation pipeline: it reads the
 	// audio stream and fans each chunk out, untranslated, to the session's
 	// listeners (loopback.go).
@@ -121,6 +124,7 @@ func StartLocal(ctx context.Context, cfg Config, awsCfg aws.Config, o LocalOptio
 		Now:                o.Now,
 		DynamoOptions:      o.DynamoOptions,
 		KinesisOptions:     o.KinesisOptions,
+		AudioRetry:         o.AudioRetry,
 	})
 	if err := l.Graph.Store.CreateTables(ctx); err != nil {
 		gw.Close()

@@ -87,6 +87,7 @@ func parseFlags(args []string) (flags, error) {
 	fs.Float64Var(&f.audio.rate, "audio-rate", 4, "chunks a second per speaker (the original client sends 4–10)")
 	fs.IntVar(&f.audio.chunkBytes, "audio-chunk-bytes", 8000, "audio bytes per chunk (250 ms of 16 kHz 16-bit mono)")
 	fs.DurationVar(&f.audio.duration, "audio-duration", time.Minute, "how long the speakers stream")
+	fs.DurationVar(&f.audio.poll, "audio-poll", 200*time.Millisecond, "the loopback's least time between two reads of a shard (Kinesis allows five a second)")
 	only := fs.String("scenarios", "create,join,sustain,storm,fanout,audio,coldstart", "scenarios to run, comma-separated")
 	fs.StringVar(&f.out, "out", "build/bench.json", "JSON results")
 	fs.StringVar(&f.logPath, "log", "build/bench.log", "the service's warn/error log lines")

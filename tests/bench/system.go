@@ -75,12 +75,13 @@ func (b *bench) baseEnv() map[string]string {
 // startSystem starts a local system named for its scenario; env overrides
 // baseEnv.
 func (b *bench) startSystem(ctx context.Context, name string, env map[string]string) (*system, error) {
-	return b.startSystemWith(ctx, name, env, false)
+	return b.startSystemWith(ctx, name, env, 0)
 }
 
 // startSystemWith is startSystem, with the audio loopback standing in for
-// the translation pipeline when loopback is set.
-func (b *bench) startSystemWith(ctx context.Context, name string, env map[string]string, loopback bool) (*system, error) {
+// the translation pipeline, reading each shard every loopbackPoll, when
+// loopbackPoll is positive.
+func (b *bench) startSystemWith(ctx context.Context, name string, env map[string]string, loopbackPoll time.Duration) (*system, error) {
 	vars := b.baseEnv()
 	prefix := fmt.Sprintf("bench%d-%s-", time.Now().UnixNano(), name)
 	vars["SESSIONS_TABLE"], vars["CONNECTIONS_TABLE"], vars["RATE_LIMITS_TABLE"] = prefix+"Sessions", prefix+"Connections", prefix+"RateLimits"
@@ -97,8 +98,13 @@ func (b *bench) startSystemWith(ctx context.Context, name string, env map[string
 	if err != nil {
 		return nil, err
 	}
+	var audioRetry audiostream.Retry
 	if !b.flags.productionClient {
 		awsCfg.HTTPClient = emulatorHTTPClient()
+		// Likewise a put waits for the emulator rather than retrying after
+		// the product's 1 s: a retry whose first attempt landed repeats the
+		// chunk, and adds to the queue it timed out in.
+		audioRetry = audiostream.Retry{AttemptTimeout: time.Minute, Budget: time.Minute}
 	}
 	s := &system{name: name, cfg: cfg, awsCfg: awsCfg, trips: &store.RoundTrips{}, kinesis: &audiostream.Requests{}, logs: &logTally{}}
 	level := cfg.LogLevel
@@ -109,7 +115,9 @@ func (b *bench) startSystemWith(ctx context.Context, name string, env map[string
 		WrapHandler:    b.rec.wrap,
 		DynamoOptions:  []func(*dynamodb.Options){s.trips.Option(), dbTimer()},
 		KinesisOptions: []func(*kinesis.Options){s.kinesis.Option()},
-		AudioLoopback:  loopback,
+		AudioLoopback:  loopbackPoll > 0,
+		LoopbackPoll:   loopbackPoll,
+		AudioRetry:     audioRetry,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("start %s: %w", name, err)
