@@ -43,7 +43,7 @@ type LocalOptions struct {
 	// audio stream and fans each chunk out, untranslated, to the session's
 	// listeners (loopback.go).
 	AudioLoopback bool
-	// LoopbackPoll is how often the loopback reads an idle shard; 0 → 100 ms.
+	// LoopbackPoll is the least time between two reads of a shard; 0 → 100 ms.
 	LoopbackPoll time.Duration
 	// WrapHandler, if set, wraps the handler the gateway invokes (benchmarks
 	// time invocations with it); scheduled internal events are not wrapped.

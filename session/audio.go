@@ -2,11 +2,8 @@ package session
 
 import (
 	"context"
-	"encoding/base64"
-	"errors"
 	"fmt"
 	"log/slog"
-	"regexp"
 	"sync"
 	"time"
 )
@@ -146,30 +143,6 @@ type AudioIngress struct {
 	lastPrune time.Time
 }
 
-// audioConnection is what one connection's chunks share.
-type audioConnection struct {
-	window      time.Time // start of the current one-second window
-	inWindow    int
-	warned      bool  // RATE_LIMIT_EXCEEDED already sent in this window
-	assignedSeq int64 // last sequence assigned to a chunk without one
-	lastUsed    time.Time
-
-	sessionID string // what the cached read is about
-	read      sessionRead
-	readAt    time.Time
-	hasRead   bool
-	// generation changes with every ForgetSession, so a read that started
-	// before a pause cannot put the old state back.
-	generation uint64
-}
-
-// sessionRead is the part of a session read the checks need: a refusal
-// (not found) is cached like a success, so repeated bad frames cost no reads.
-type sessionRead struct {
-	session Session
-	err     error
-}
-
 // NewAudioIngress builds the ingress; cfg's zero fields take defaults.
 func NewAudioIngress(cfg AudioConfig, d AudioDeps) *AudioIngress {
 	if d.Now == nil {
@@ -241,140 +214,4 @@ func (a *AudioIngress) ForgetConnection(connectionID string) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	delete(a.conns, connectionID)
-}
-
-// admit counts the chunk in its connection's one-second window. Over the
-// limit, the first chunk gets RATE_LIMIT_EXCEEDED and later ones in the same
-// window report throttled without an error.
-func (a *AudioIngress) admit(connectionID, sessionID string, now time.Time) (throttled bool, err error) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	c := a.connection(connectionID, now)
-	if now.Sub(c.window) >= time.Second || now.Before(c.window) {
-		c.window, c.inWindow, c.warned = now, 0, false
-	}
-	c.inWindow++
-	if c.inWindow <= a.cfg.ChunksPerSecond {
-		return false, nil
-	}
-	if c.warned {
-		return true, nil
-	}
-	c.warned = true
-	return false, &Error{Code: CodeRateLimitExceeded, Message: "Too many audio chunks", RetryAfter: 1, SessionID: sessionID}
-}
-
-// connection returns the state of connectionID, creating it; the caller
-// holds a.mu. Connections whose $disconnect reached another instance are
-// pruned once idle for a while.
-func (a *AudioIngress) connection(connectionID string, now time.Time) *audioConnection {
-	idle := max(a.cfg.SessionCacheFor, time.Minute)
-	if now.Sub(a.lastPrune) >= idle {
-		for id, c := range a.conns {
-			if now.Sub(c.lastUsed) >= idle {
-				delete(a.conns, id)
-			}
-		}
-		a.lastPrune = now
-	}
-	c := a.conns[connectionID]
-	if c == nil {
-		c = &audioConnection{}
-		a.conns[connectionID] = c
-	}
-	c.lastUsed = now
-	return c
-}
-
-// session returns the session a connection sends to, from its cache while
-// fresh. Unavailability is not cached: the next chunk tries again.
-func (a *AudioIngress) session(ctx context.Context, connectionID, sessionID string, now time.Time) (Session, error) {
-	a.mu.Lock()
-	c := a.connection(connectionID, now)
-	if c.hasRead && c.sessionID == sessionID && now.Sub(c.readAt) < a.cfg.SessionCacheFor && !now.Before(c.readAt) {
-		r := c.read
-		a.mu.Unlock()
-		return r.session, r.err
-	}
-	generation := c.generation
-	a.mu.Unlock()
-
-	sess, err := a.sessions.GetSession(ctx, sessionID)
-	var read sessionRead
-	switch {
-	case err == nil:
-		read = sessionRead{session: sess}
-	case errors.Is(err, ErrNotFound):
-		read = sessionRead{err: notFound(sessionID, err)}
-	default:
-		return Session{}, classify(sessionID, err)
-	}
-	a.mu.Lock()
-	if c := a.conns[connectionID]; c != nil && c.generation == generation {
-		c.sessionID, c.read, c.readAt, c.hasRead = sessionID, read, now, true
-	}
-	a.mu.Unlock()
-	return read.session, read.err
-}
-
-func (a *AudioIngress) nextSequence(connectionID string) int64 {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	c := a.connection(connectionID, a.now())
-	c.assignedSeq++
-	return c.assignedSeq
-}
-
-// encodingPattern keeps the optional encoding name a short token.
-var encodingPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._/-]{0,31}$`)
-
-// Sample rates the pipeline can be asked to handle.
-const (
-	minSampleRate = 8000
-	maxSampleRate = 192000
-)
-
-// parseAudio validates a frame's fields and decodes its audio. Session and
-// sequence come from the ingress.
-func parseAudio(req AudioRequest, maxBytes int, words idWords) (AudioChunk, error) {
-	switch {
-	case req.SessionID == "":
-		return AudioChunk{}, invalidParam("sessionId", "Missing required parameter: sessionId")
-	case !words.valid(req.SessionID):
-		return AudioChunk{}, &Error{Code: CodeInvalidSessionID, Field: "sessionId", Message: "Session id must look like faithful-shepherd-427"}
-	case req.AudioData == "":
-		return AudioChunk{}, invalidParam("audioData", "Missing required parameter: audioData")
-	case base64.StdEncoding.DecodedLen(len(req.AudioData)) > maxBytes+2:
-		// Checked before decoding, so an oversized frame costs no allocation.
-		return AudioChunk{}, invalidParam("audioData", "audioData must decode to at most %d bytes", maxBytes)
-	}
-	audio, err := base64.StdEncoding.Strict().DecodeString(req.AudioData)
-	switch {
-	case err != nil:
-		return AudioChunk{}, invalidParam("audioData", "audioData must be standard base64")
-	case len(audio) > maxBytes:
-		return AudioChunk{}, invalidParam("audioData", "audioData must decode to at most %d bytes", maxBytes)
-	case len(audio) == 0:
-		return AudioChunk{}, invalidParam("audioData", "audioData must not be empty")
-	}
-	chunk := AudioChunk{SessionID: req.SessionID, ReceivedAt: req.ReceivedAt, Audio: audio, SequenceAssigned: req.Sequence == nil}
-	if req.Sequence != nil {
-		if *req.Sequence < 0 {
-			return AudioChunk{}, invalidParam("sequence", "sequence must be a whole number from 0")
-		}
-		chunk.Sequence = *req.Sequence
-	}
-	if req.SampleRate != nil {
-		if *req.SampleRate < minSampleRate || *req.SampleRate > maxSampleRate {
-			return AudioChunk{}, invalidParam("sampleRate", "sampleRate must be from %d to %d", minSampleRate, maxSampleRate)
-		}
-		chunk.SampleRate = *req.SampleRate
-	}
-	if req.Encoding != "" {
-		if !encodingPattern.MatchString(req.Encoding) {
-			return AudioChunk{}, invalidParam("encoding", "encoding must be a short name such as pcm16")
-		}
-		chunk.Encoding = req.Encoding
-	}
-	return chunk, nil
 }
