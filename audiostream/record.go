@@ -11,8 +11,7 @@ import (
 )
 
 // RecordVersion is the format version in the first byte of every record.
-const RecordVersion = 1
-
+//
 // Record layout, version 1 (the contract with the translation pipeline):
 //
 //	byte 0        format version: 1
@@ -21,10 +20,15 @@ const RecordVersion = 1
 //	bytes 3+N…    the audio, exactly the bytes the speaker sent (base64-decoded)
 //
 // The partition key is the session id, so one session's records stay in
-// order on one shard. The audio travels as raw bytes rather than base64 in
-// JSON: a third fewer bytes, and Kinesis bills by the 25 KB payload unit.
-// Readers must ignore header fields they do not know; a new field does not
-// change the version, a new layout does.
+// order on one shard. Delivery is at least once: a put retried after a
+// timed-out attempt that had landed appears twice, with the same sequence.
+// The audio travels as raw bytes rather than base64 in JSON: a third fewer
+// bytes, and Kinesis bills by the 25 KB payload unit. Readers must ignore
+// header fields they do not know; a new field does not change the version,
+// a new layout does.
+const RecordVersion = 1
+
+// headerOffset is where the header starts: after the version and length.
 const headerOffset = 3
 
 // maxHeaderBytes bounds the header a reader accepts (it is ~200 bytes).
