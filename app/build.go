@@ -63,7 +63,7 @@ func Build(cfg Config, p Parts) Graph {
 		Store: st, Limiter: st, Messenger: messenger, Verifier: p.Verifier, Now: p.Now, Logger: p.Logger,
 	})
 	stream := audiostream.New(audiostream.NewClient(p.AWS, p.KinesisOptions...), cfg.AudioStreamName, p.AudioRetry)
-	audio := session.NewAudioIngress(cfg.Audio, session.AudioDeps{Sessions: st, Sink: stream, Now: p.Now, Logger: p.Logger})
+	audio := session.NewAudioIngress(cfg.Audio, session.AudioDeps{Sessions: st, Sink: stream, Now: p.Now})
 	rt := router.New(router.Options{
 		Service: svc, Audio: audio, Messenger: messenger, Scheduler: p.Scheduler, Logger: p.Logger, Now: p.Now,
 		Metrics: router.NewMetrics(p.Metrics, cfg.MetricsNamespace, p.Now),

@@ -3,7 +3,6 @@ package session
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"sync"
 	"time"
 )
@@ -116,7 +115,6 @@ type AudioDeps struct {
 	Sessions SessionReader
 	Sink     AudioSink
 	Now      func() time.Time // nil: time.Now
-	Logger   *slog.Logger     // nil: discard
 }
 
 // AudioIngress checks each sendAudio chunk and hands it to the sink. It is
@@ -135,7 +133,6 @@ type AudioIngress struct {
 	sessions SessionReader
 	sink     AudioSink
 	now      func() time.Time
-	log      *slog.Logger
 	words    idWords
 
 	mu        sync.Mutex
@@ -148,11 +145,8 @@ func NewAudioIngress(cfg AudioConfig, d AudioDeps) *AudioIngress {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
-	if d.Logger == nil {
-		d.Logger = slog.New(slog.DiscardHandler)
-	}
 	return &AudioIngress{
-		cfg: cfg.withDefaults(), sessions: d.Sessions, sink: d.Sink, now: d.Now, log: d.Logger,
+		cfg: cfg.withDefaults(), sessions: d.Sessions, sink: d.Sink, now: d.Now,
 		words: newIDWords(), conns: map[string]*audioConnection{},
 	}
 }
