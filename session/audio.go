@@ -162,8 +162,11 @@ func (a *AudioIngress) Send(ctx context.Context, req AudioRequest) (AudioOutcome
 	if req.ReceivedAt.IsZero() {
 		req.ReceivedAt = now
 	}
-	if throttled, err := a.admit(req.ConnectionID, req.SessionID, now); err != nil || throttled {
-		return AudioThrottled, err
+	switch throttled, err := a.admit(req.ConnectionID, req.SessionID, now); {
+	case err != nil:
+		return 0, err
+	case throttled:
+		return AudioThrottled, nil
 	}
 	chunk, err := parseAudio(req, a.cfg.MaxChunkBytes, a.words)
 	if err != nil {
