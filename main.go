@@ -88,6 +88,7 @@ func runLocal(args []string) error {
 	addr := fs.String("addr", "127.0.0.1:8080", "listen address of the local WebSocket API")
 	idle := fs.Duration("idle-timeout", 10*time.Minute, "close connections without client messages for this long (API Gateway: 10m)")
 	clientID := fs.String("client-id", "local-client", "audience of locally minted speaker tokens")
+	loopback := fs.Bool("audio-loopback", false, "stand in for the translation pipeline: fan each speaker's audio out to the session's listeners, untranslated")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -102,17 +103,21 @@ func runLocal(args []string) error {
 		return err
 	}
 	logger := app.NewLogger(os.Stdout, cfg.LogLevel)
-	local, err := app.StartLocal(ctx, cfg, awsCfg, app.LocalOptions{Addr: *addr, IdleTimeout: *idle, ClientID: *clientID, Logger: logger, Metrics: os.Stdout})
+	local, err := app.StartLocal(ctx, cfg, awsCfg, app.LocalOptions{Addr: *addr, IdleTimeout: *idle, ClientID: *clientID, Logger: logger, Metrics: os.Stdout, AudioLoopback: *loopback})
 	if err != nil {
 		return err
 	}
-	printWelcome(os.Stderr, local)
+	printWelcome(os.Stderr, local, *loopback)
 	<-ctx.Done()
 	return local.Close()
 }
 
-func printWelcome(w io.Writer, l *app.Local) {
+func printWelcome(w io.Writer, l *app.Local, loopback bool) {
 	base, ws := l.Gateway.HTTPURL(), l.Gateway.URL()
+	audio := "the stream only (start with -audio-loopback to hear it as a listener)"
+	if loopback {
+		audio = "the stream, and back to the session's listeners as audioData (loopback)"
+	}
 	fmt.Fprintf(w, `
 Session service running locally.
   Console:         %[1]s/  (speak, share the link, listen: in a browser)
@@ -127,8 +132,10 @@ Get a speaker token:
 Speaker:  %[2]s?action=createSession&sourceLanguage=en&qualityTier=standard&token=TOKEN
 Listener: %[2]s?action=joinSession&sessionId=SESSION_ID&targetLanguage=es
 Then send {"action":"heartbeat"} every 30 s. Ctrl-C stops.
+Speaker audio: {"action":"sendAudio","sessionId":"...","audioData":"<base64>"} goes to
+  Kinesis stream %[4]q: %[5]s.
 
-`, base, ws, l.Gateway.ManagementEndpoint())
+`, base, ws, l.Gateway.ManagementEndpoint(), l.Graph.AudioStream.Name(), audio)
 }
 
 func runToken(args []string) error {

@@ -20,7 +20,8 @@ import (
 const perAttemptTimeout = 3 * time.Second
 
 // LoadAWS builds the SDK configuration once per process. Endpoints come from
-// the SDK's standard variables (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_DYNAMODB).
+// the SDK's standard variables (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_DYNAMODB,
+// AWS_ENDPOINT_URL_KINESIS).
 // Transient errors (throttling, 5xx, transaction conflicts) are retried with
 // exponential backoff and jitter, three attempts at most (SPEC R21).
 // withLocalCredentials supplies dummy keys when none are configured, for

@@ -8,8 +8,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/apigatewaymanagementapi"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 	"github.com/guregu/dynamo/v2"
 
+	"github.com/livecast/sessions/audiostream"
 	"github.com/livecast/sessions/router"
 	"github.com/livecast/sessions/session"
 	"github.com/livecast/sessions/store"
@@ -26,13 +28,19 @@ type Parts struct {
 	Now                func() time.Time
 	// DynamoOptions are extra client options (tests count round trips).
 	DynamoOptions []func(*dynamodb.Options)
+	// KinesisOptions are extra options of the audio stream's client.
+	KinesisOptions []func(*kinesis.Options)
+	// AudioRetry bounds the retries of an audio put; zero: the product's.
+	AudioRetry audiostream.Retry
 }
 
 // Graph is the assembled service.
 type Graph struct {
-	Router  *router.Router
-	Service *session.Service
-	Store   *store.Store
+	Router      *router.Router
+	Service     *session.Service
+	Store       *store.Store
+	Audio       *session.AudioIngress
+	AudioStream *audiostream.Stream
 }
 
 // Build wires store, service and router from cfg and p. Nothing here does
@@ -54,11 +62,13 @@ func Build(cfg Config, p Parts) Graph {
 	svc := session.New(cfg.Session, session.Deps{
 		Sessions: st.Sessions, Connections: st.Connections, Scans: st, Limiter: st, Messenger: messenger, Verifier: p.Verifier, Now: p.Now, Logger: p.Logger,
 	})
+	stream := audiostream.New(audiostream.NewClient(p.AWS, p.KinesisOptions...), cfg.AudioStreamName, p.AudioRetry)
+	audio := session.NewAudioIngress(cfg.Audio, session.AudioDeps{Sessions: st.Sessions, Sink: stream, Now: p.Now})
 	rt := router.New(router.Options{
-		Service: svc, Messenger: messenger, Scheduler: p.Scheduler, Logger: p.Logger, Now: p.Now,
+		Service: svc, Audio: audio, Messenger: messenger, Scheduler: p.Scheduler, Logger: p.Logger, Now: p.Now,
 		Metrics: router.NewMetrics(p.Metrics, cfg.MetricsNamespace, p.Now),
 	})
-	return Graph{Router: rt, Service: svc, Store: st}
+	return Graph{Router: rt, Service: svc, Store: st, Audio: audio, AudioStream: stream}
 }
 
 // NewLogger returns the JSON logger every mode uses.

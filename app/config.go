@@ -15,6 +15,8 @@ import (
 // Config is everything the service reads from its environment.
 type Config struct {
 	Session           session.Config
+	Audio             session.AudioConfig
+	AudioStreamName   string // the Kinesis Data Stream of speakers' audio
 	Tables            store.Tables
 	Region            string
 	UserPoolID        string
@@ -48,6 +50,13 @@ func FromEnv(lookup Lookup) (Config, error) {
 	s.ListenerJoinsPerMinute = r.count("RATE_LIMIT_LISTENER_JOINS_PER_MIN", d.ListenerJoinsPerMinute)
 	s.ConnectionAttemptsPerMin = r.count("RATE_LIMIT_CONNECTION_ATTEMPTS_PER_MIN", d.ConnectionAttemptsPerMin)
 	s.HeartbeatsPerMinute = r.count("RATE_LIMIT_HEARTBEATS_PER_MIN", d.HeartbeatsPerMinute)
+	da := session.DefaultAudioConfig()
+	c.Audio = session.AudioConfig{
+		ChunksPerSecond: r.count("AUDIO_CHUNKS_PER_SECOND", da.ChunksPerSecond),
+		SessionCacheFor: r.duration("AUDIO_SESSION_CACHE_SECONDS", da.SessionCacheFor, time.Second),
+		MaxChunkBytes:   da.MaxChunkBytes,
+	}
+	c.AudioStreamName = r.streamName("AUDIO_STREAM_NAME", "Audio")
 	c.Tables = store.Tables{
 		Sessions:    r.text("SESSIONS_TABLE", "Sessions"),
 		Connections: r.text("CONNECTIONS_TABLE", "Connections"),

@@ -15,7 +15,9 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 
+	"github.com/livecast/sessions/audiostream"
 	"github.com/livecast/sessions/auth"
 	"github.com/livecast/sessions/clients/console"
 	"github.com/livecast/sessions/gateway"
@@ -34,6 +36,16 @@ type LocalOptions struct {
 	Metrics       io.Writer // EMF lines; nil: none
 	Now           func() time.Time
 	DynamoOptions []func(*dynamodb.Options)
+	// KinesisOptions are extra options of the audio stream's client.
+	KinesisOptions []func(*kinesis.Options)
+	// AudioRetry bounds the retries of an audio put; zero: the product's.
+	AudioRetry audiostream.Retry
+	// AudioLoopback stands in for the translation pipeline: it reads the
+	// audio stream and fans each chunk out, untranslated, to the session's
+	// listeners (loopback.go).
+	AudioLoopback bool
+	// LoopbackPoll is the least time between two reads of a shard; 0 → 100 ms.
+	LoopbackPoll time.Duration
 	// WrapHandler, if set, wraps the handler the gateway invokes (benchmarks
 	// time invocations with it); scheduled internal events are not wrapped.
 	WrapHandler func(gateway.Handler) gateway.Handler
@@ -51,7 +63,7 @@ type Local struct {
 	pending sync.WaitGroup
 }
 
-// StartLocal creates missing tables and starts serving.
+// StartLocal creates missing tables and the audio stream, and starts serving.
 func StartLocal(ctx context.Context, cfg Config, awsCfg aws.Config, o LocalOptions) (*Local, error) {
 	if o.ClientID == "" {
 		o.ClientID = "local-client"
@@ -117,14 +129,24 @@ func StartLocal(ctx context.Context, cfg Config, awsCfg aws.Config, o LocalOptio
 		Metrics:            o.Metrics,
 		Now:                o.Now,
 		DynamoOptions:      o.DynamoOptions,
+		KinesisOptions:     o.KinesisOptions,
+		AudioRetry:         o.AudioRetry,
 	})
 	if err := l.Graph.Store.CreateTables(ctx); err != nil {
+		gw.Close()
+		return nil, err
+	}
+	if err := l.Graph.AudioStream.Create(ctx); err != nil {
 		gw.Close()
 		return nil, err
 	}
 	close(ready)
 	l.pending.Add(1)
 	go l.sweepEvery(cfg.SweepInterval, o.Now)
+	if o.AudioLoopback {
+		l.pending.Add(1)
+		go l.loopback(o.LoopbackPoll, o.Logger)
+	}
 	return l, nil
 }
 

@@ -26,6 +26,7 @@ func (f SchedulerFunc) Schedule(ctx context.Context, event []byte) error { retur
 // Router dispatches every event the function receives.
 type Router struct {
 	svc       *session.Service
+	audio     *session.AudioIngress
 	messenger *Messenger
 	scheduler Scheduler
 	metrics   *Metrics
@@ -36,7 +37,8 @@ type Router struct {
 // Options are the router's collaborators.
 type Options struct {
 	Service   *session.Service
-	Messenger *Messenger // also used for error replies
+	Audio     *session.AudioIngress // nil: sendAudio is answered SERVICE_UNAVAILABLE
+	Messenger *Messenger            // also used for error replies
 	Scheduler Scheduler
 	Metrics   *Metrics // nil: no metrics
 	Logger    *slog.Logger
@@ -51,7 +53,7 @@ func New(o Options) *Router {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	return &Router{svc: o.Service, messenger: o.Messenger, scheduler: o.Scheduler, metrics: o.Metrics, log: o.Logger, now: o.Now}
+	return &Router{svc: o.Service, audio: o.Audio, messenger: o.Messenger, scheduler: o.Scheduler, metrics: o.Metrics, log: o.Logger, now: o.Now}
 }
 
 // envelope holds the fields that tell event kinds apart. Deciding from them,

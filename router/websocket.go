@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
@@ -88,6 +89,7 @@ func (r *Router) connect(ctx context.Context, ev events.APIGatewayWebsocketProxy
 
 func (r *Router) disconnect(ctx context.Context, ev events.APIGatewayWebsocketProxyRequest) (json.RawMessage, error) {
 	start := r.now()
+	defer r.forgetAudioConnection(ev.RequestContext.ConnectionID)
 	// How the connection ended tells a deliberate goodbye from a lost
 	// connection (disconnect_status.go lists the codes).
 	status := disconnectStatusOf(ev)
@@ -114,15 +116,23 @@ func (r *Router) message(ctx context.Context, ev events.APIGatewayWebsocketProxy
 	start := r.now()
 	connID := ev.RequestContext.ConnectionID
 	route := ev.RequestContext.RouteKey
+	if route == RouteSendAudio {
+		return r.sendAudio(ctx, ev, start)
+	}
 	err := r.dispatchMessage(ctx, route, connID, ev.RequestContext.RequestID, ev.Body)
 	r.logOutcome(ctx, operationOf(route), session.HashID(connID), start, err)
 	r.observe(route, start, err)
 	if err != nil {
-		if perr := r.messenger.post(ctx, connID, encodeError(err, ev.RequestContext.RequestID, r.now())); perr != nil && !errors.Is(perr, session.ErrConnectionGone) {
-			r.logOutcome(ctx, "replyError", session.HashID(connID), start, perr)
-		}
+		r.replyError(ctx, connID, ev.RequestContext.RequestID, start, err)
 	}
 	return r.respond(ok())
+}
+
+// replyError tells a client why its message was refused.
+func (r *Router) replyError(ctx context.Context, connID, requestID string, start time.Time, err error) {
+	if perr := r.messenger.post(ctx, connID, encodeError(err, requestID, r.now())); perr != nil && !errors.Is(perr, session.ErrConnectionGone) {
+		r.logOutcome(ctx, "replyError", session.HashID(connID), start, perr)
+	}
 }
 
 func operationOf(route string) string {
@@ -148,23 +158,27 @@ func (r *Router) dispatchMessage(ctx context.Context, route, connID, requestID, 
 	case RouteGetSessionStatus:
 		return r.svc.Status(ctx, connID)
 	case RouteSpeakerControl:
+		defer r.forgetAudioSession(connID)
 		return r.svc.Control(ctx, connID, msg.Control, msg.Value)
 	case RouteControlSession:
 		if msg.Command != session.ControlPause && msg.Command != session.ControlResume {
 			return &session.Error{Code: session.CodeInvalidParameters, Field: "command", Message: "command must be pause or resume"}
 		}
+		defer r.forgetAudioSession(connID)
 		return r.svc.Control(ctx, connID, msg.Command, nil)
 	case RouteChangeLanguage:
 		return r.svc.ChangeLanguage(ctx, connID, msg.TargetLanguage)
 	case RouteEndSession:
+		defer r.forgetAudioSession(connID)
 		return r.svc.EndByRequest(ctx, connID)
 	default:
 		return &session.Error{Code: session.CodeInvalidAction, Field: "action", Message: "Unknown action"}
 	}
 }
 
-// decodeMessage parses a client frame, naming the field that has the wrong type.
-func decodeMessage(body string, msg *clientMessage) error {
+// decodeMessage parses a client frame into msg, naming the field that has
+// the wrong type.
+func decodeMessage(body string, msg any) error {
 	err := json.Unmarshal([]byte(body), msg)
 	var typeErr *json.UnmarshalTypeError
 	switch {

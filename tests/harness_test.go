@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 	"github.com/coder/websocket"
 	"github.com/guregu/dynamo/v2"
 	"github.com/stretchr/testify/assert"
@@ -25,16 +26,19 @@ import (
 
 	"github.com/livecast/sessions/api"
 	"github.com/livecast/sessions/app"
+	"github.com/livecast/sessions/audiostream"
 	"github.com/livecast/sessions/session"
 	"github.com/livecast/sessions/store"
 	"github.com/livecast/sessions/tests/motoserver"
 )
 
-// dynamoEndpoint is the DynamoDB API every end-to-end test uses: a
-// moto_server this package starts (or AWS_ENDPOINT_URL_DYNAMODB if set).
+// dynamoEndpoint and kinesisEndpoint are the DynamoDB and Kinesis APIs every
+// end-to-end test uses: a moto_server this package starts (or
+// AWS_ENDPOINT_URL_DYNAMODB and AWS_ENDPOINT_URL_KINESIS if set).
 var (
-	dynamoEndpoint string
-	moto           *motoserver.Server
+	dynamoEndpoint  string
+	kinesisEndpoint string
+	moto            *motoserver.Server
 )
 
 func TestMain(m *testing.M) {
@@ -46,6 +50,10 @@ func TestMain(m *testing.M) {
 			os.Exit(1)
 		}
 		dynamoEndpoint = moto.URL
+	}
+	kinesisEndpoint = os.Getenv("AWS_ENDPOINT_URL_KINESIS")
+	if kinesisEndpoint == "" {
+		kinesisEndpoint = dynamoEndpoint
 	}
 	code := m.Run()
 	moto.Stop()
@@ -64,6 +72,7 @@ type system struct {
 	*app.Local
 	clock      *clock
 	roundTrips *store.RoundTrips
+	kinesis    *audiostream.Requests
 	key        *rsa.PrivateKey
 	keyID      string
 	clientID   string
@@ -91,10 +100,12 @@ func startSystem(t *testing.T, env map[string]string) *system {
 
 // systemOptions change how a test system reaches its dependencies.
 type systemOptions struct {
-	dynamoEndpoint string    // "" → the package's moto_server
-	jwksURL        string    // "" → the local issuer's JWKS
-	logs           io.Writer // nil → discarded (or the test log with E2E_LOG=1)
-	metrics        io.Writer
+	dynamoEndpoint  string    // "" → the package's moto_server
+	kinesisEndpoint string    // "" → the package's moto_server
+	audioLoopback   bool      // fan the audio stream back out to listeners
+	jwksURL         string    // "" → the local issuer's JWKS
+	logs            io.Writer // nil → discarded (or the test log with E2E_LOG=1)
+	metrics         io.Writer
 	// productionClient keeps the product's 3 s per attempt. Otherwise the
 	// tests wait up to 15 s: moto answers one request at a time, and on a
 	// loaded machine a slow answer must not look like an outage (a lost
@@ -107,10 +118,13 @@ func startSystemWith(t *testing.T, env map[string]string, o systemOptions) *syst
 	if o.dynamoEndpoint == "" {
 		o.dynamoEndpoint = dynamoEndpoint
 	}
+	if o.kinesisEndpoint == "" {
+		o.kinesisEndpoint = kinesisEndpoint
+	}
 	prefix := fmt.Sprintf("e2e%d-%d-", time.Now().UnixNano(), tableSeq.Add(1))
 	vars := map[string]string{
 		"SESSIONS_TABLE": prefix + "Sessions", "CONNECTIONS_TABLE": prefix + "Connections", "RATE_LIMITS_TABLE": prefix + "RateLimits",
-		"AWS_REGION": "us-east-1",
+		"AUDIO_STREAM_NAME": prefix + "Audio", "AWS_REGION": "us-east-1",
 	}
 	for k, v := range env {
 		vars[k] = v
@@ -118,6 +132,7 @@ func startSystemWith(t *testing.T, env map[string]string, o systemOptions) *syst
 	cfg, err := app.FromEnv(func(name string) (string, bool) { v, ok := vars[name]; return v, ok })
 	require.NoError(t, err)
 	t.Setenv("AWS_ENDPOINT_URL_DYNAMODB", o.dynamoEndpoint)
+	t.Setenv("AWS_ENDPOINT_URL_KINESIS", o.kinesisEndpoint)
 	t.Setenv("AWS_ACCESS_KEY_ID", "test")
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
 	awsCfg, err := app.LoadAWS(context.Background(), cfg.Region, true)
@@ -125,7 +140,7 @@ func startSystemWith(t *testing.T, env map[string]string, o systemOptions) *syst
 	if !o.productionClient {
 		awsCfg.HTTPClient = awshttp.NewBuildableClient().WithTimeout(15 * time.Second)
 	}
-	sys := &system{clock: &clock{}, roundTrips: &store.RoundTrips{}, key: testKey(), keyID: "test-key", clientID: "e2e-client", awsCfg: awsCfg, cfg: cfg}
+	sys := &system{clock: &clock{}, roundTrips: &store.RoundTrips{}, kinesis: &audiostream.Requests{}, key: testKey(), keyID: "test-key", clientID: "e2e-client", awsCfg: awsCfg, cfg: cfg}
 	var logs io.Writer = io.Discard
 	switch {
 	case o.logs != nil:
@@ -137,12 +152,15 @@ func startSystemWith(t *testing.T, env map[string]string, o systemOptions) *syst
 	sys.Local, err = app.StartLocal(context.Background(), cfg, awsCfg, app.LocalOptions{
 		ClientID: sys.clientID, IssuerKey: sys.key, IssuerKeyID: sys.keyID,
 		Logger: logger, Now: sys.clock.Now, JWKSURL: o.jwksURL, Metrics: o.metrics,
-		DynamoOptions: []func(*dynamodb.Options){sys.roundTrips.Option()},
+		DynamoOptions:  []func(*dynamodb.Options){sys.roundTrips.Option()},
+		KinesisOptions: []func(*kinesis.Options){sys.kinesis.Option()},
+		AudioLoopback:  o.audioLoopback, LoopbackPoll: 50 * time.Millisecond,
 	})
 	require.NoError(t, err)
 	t.Cleanup(func() {
 		_ = sys.Close()
 		_ = sys.Graph.Store.DeleteTables(context.Background())
+		_ = sys.Graph.AudioStream.Delete(context.Background())
 	})
 	return sys
 }

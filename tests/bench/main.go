@@ -56,6 +56,7 @@ type flags struct {
 	dialConcurrency   int
 	fanoutWorkers     int
 	coldStarts        int
+	audio             audioFlags
 	productionClient  bool
 	scenarios         map[string]bool
 	out               string
@@ -81,7 +82,13 @@ func parseFlags(args []string) (flags, error) {
 	fs.IntVar(&f.fanoutWorkers, "fanout-workers", 32, "session.Config.FanoutWorkers")
 	fs.IntVar(&f.coldStarts, "coldstarts", 10, "starts of the Lambda binary for the cold-start measurement (0: skip)")
 	fs.BoolVar(&f.productionClient, "production-client", false, "use the product's DynamoDB HTTP client as is (3 s per attempt, unbounded connections): storms then overflow moto_server's accept queue")
-	only := fs.String("scenarios", "create,join,sustain,storm,fanout,coldstart", "scenarios to run, comma-separated")
+	fs.IntVar(&f.audio.sessions, "audio-sessions", 10, "speakers streaming audio at once in the audio scenario")
+	fs.IntVar(&f.audio.listeners, "audio-listeners", 5, "listeners per session in the audio scenario")
+	fs.Float64Var(&f.audio.rate, "audio-rate", 4, "chunks a second per speaker (the original client sends 4–10)")
+	fs.IntVar(&f.audio.chunkBytes, "audio-chunk-bytes", 8000, "audio bytes per chunk (250 ms of 16 kHz 16-bit mono)")
+	fs.DurationVar(&f.audio.duration, "audio-duration", time.Minute, "how long the speakers stream")
+	fs.DurationVar(&f.audio.poll, "audio-poll", 200*time.Millisecond, "the loopback's least time between two reads of a shard (Kinesis allows five a second)")
+	only := fs.String("scenarios", "create,join,sustain,storm,fanout,audio,coldstart", "scenarios to run, comma-separated")
 	fs.StringVar(&f.out, "out", "build/bench.json", "JSON results")
 	fs.StringVar(&f.logPath, "log", "build/bench.log", "the service's warn/error log lines")
 	if err := fs.Parse(args); err != nil {
@@ -168,8 +175,23 @@ func run(args []string, out io.Writer) error {
 		defer moto.Stop()
 		b.endpoint = moto.URL
 	}
+	// Kinesis gets an emulator of its own: on AWS the two are separate
+	// services, and one single-threaded moto_server serving both would make
+	// the audio's puts and reads queue behind the fan-out's queries.
+	kinesisEndpoint := os.Getenv("AWS_ENDPOINT_URL_KINESIS")
+	if kinesisEndpoint == "" && f.scenarios["audio"] {
+		moto, err := motoserver.Start()
+		if err != nil {
+			return err
+		}
+		defer moto.Stop()
+		kinesisEndpoint = moto.URL
+	}
+	if kinesisEndpoint == "" {
+		kinesisEndpoint = b.endpoint // local mode creates its stream even when no scenario uses it
+	}
 	// The SDK reads these from the environment, as in local mode.
-	for k, v := range map[string]string{"AWS_ENDPOINT_URL_DYNAMODB": b.endpoint, "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "AWS_REGION": "us-east-1"} {
+	for k, v := range map[string]string{"AWS_ENDPOINT_URL_DYNAMODB": b.endpoint, "AWS_ENDPOINT_URL_KINESIS": kinesisEndpoint, "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "AWS_REGION": "us-east-1"} {
 		if err := os.Setenv(k, v); err != nil {
 			return err
 		}
@@ -190,6 +212,7 @@ func run(args []string, out io.Writer) error {
 		{"sustain", b.scenarioSustain},
 		{"storm", b.scenarioStorm},
 		{"fanout", b.scenarioFanout},
+		{"audio", b.scenarioAudio},
 		{"coldstart", b.scenarioColdStart},
 	}
 	failed := false

@@ -14,9 +14,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 	"github.com/guregu/dynamo/v2"
 
 	"github.com/livecast/sessions/app"
+	"github.com/livecast/sessions/audiostream"
 	"github.com/livecast/sessions/store"
 )
 
@@ -31,6 +33,7 @@ type system struct {
 	cfg       app.Config
 	awsCfg    aws.Config
 	trips     *store.RoundTrips
+	kinesis   *audiostream.Requests
 	inspect   *store.Store
 	db        *dynamo.DB
 	logs      *logTally
@@ -72,9 +75,17 @@ func (b *bench) baseEnv() map[string]string {
 // startSystem starts a local system named for its scenario; env overrides
 // baseEnv.
 func (b *bench) startSystem(ctx context.Context, name string, env map[string]string) (*system, error) {
+	return b.startSystemWith(ctx, name, env, 0)
+}
+
+// startSystemWith is startSystem, with the audio loopback standing in for
+// the translation pipeline, reading each shard every loopbackPoll, when
+// loopbackPoll is positive.
+func (b *bench) startSystemWith(ctx context.Context, name string, env map[string]string, loopbackPoll time.Duration) (*system, error) {
 	vars := b.baseEnv()
 	prefix := fmt.Sprintf("bench%d-%s-", time.Now().UnixNano(), name)
 	vars["SESSIONS_TABLE"], vars["CONNECTIONS_TABLE"], vars["RATE_LIMITS_TABLE"] = prefix+"Sessions", prefix+"Connections", prefix+"RateLimits"
+	vars["AUDIO_STREAM_NAME"] = prefix + "Audio"
 	for k, v := range env {
 		vars[k] = v
 	}
@@ -87,17 +98,26 @@ func (b *bench) startSystem(ctx context.Context, name string, env map[string]str
 	if err != nil {
 		return nil, err
 	}
+	var audioRetry audiostream.Retry
 	if !b.flags.productionClient {
 		awsCfg.HTTPClient = emulatorHTTPClient()
+		// Likewise a put waits for the emulator rather than retrying after
+		// the product's 1 s: a retry whose first attempt landed repeats the
+		// chunk, and adds to the queue it timed out in.
+		audioRetry = audiostream.Retry{AttemptTimeout: time.Minute, Budget: time.Minute}
 	}
-	s := &system{name: name, cfg: cfg, awsCfg: awsCfg, trips: &store.RoundTrips{}, logs: &logTally{}}
+	s := &system{name: name, cfg: cfg, awsCfg: awsCfg, trips: &store.RoundTrips{}, kinesis: &audiostream.Requests{}, logs: &logTally{}}
 	level := cfg.LogLevel
 	logger := slog.New(slog.NewJSONHandler(multiWriter{b.logFile, s.logs}, &slog.HandlerOptions{Level: level}))
 	s.local, err = app.StartLocal(ctx, cfg, awsCfg, app.LocalOptions{
-		Logger:        logger,
-		ClientID:      "bench-client",
-		WrapHandler:   b.rec.wrap,
-		DynamoOptions: []func(*dynamodb.Options){s.trips.Option(), dbTimer()},
+		Logger:         logger,
+		ClientID:       "bench-client",
+		WrapHandler:    b.rec.wrap,
+		DynamoOptions:  []func(*dynamodb.Options){s.trips.Option(), dbTimer()},
+		KinesisOptions: []func(*kinesis.Options){s.kinesis.Option()},
+		AudioLoopback:  loopbackPoll > 0,
+		LoopbackPoll:   loopbackPoll,
+		AudioRetry:     audioRetry,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("start %s: %w", name, err)
@@ -111,7 +131,8 @@ func (b *bench) startSystem(ctx context.Context, name string, env map[string]str
 func (s *system) close() error {
 	var err error
 	s.closeOnce.Do(func() {
-		err = errors.Join(s.local.Close(), s.local.Graph.Store.DeleteTables(context.Background()))
+		ctx := context.Background()
+		err = errors.Join(s.local.Close(), s.local.Graph.Store.DeleteTables(ctx), s.local.Graph.AudioStream.Delete(ctx))
 	})
 	return err
 }
