@@ -1,4 +1,4 @@
-package tests
+package e2e
 
 import (
 	"encoding/json"
@@ -25,7 +25,7 @@ func TestBinaryServesLambdaInvocations(t *testing.T) {
 
 	bin := filepath.Join(t.TempDir(), "bootstrap")
 	build := exec.Command("go", "build", "-o", bin, ".")
-	build.Dir = ".."
+	build.Dir = "../.." // the repository root: the main package
 	out, err := build.CombinedOutput()
 	require.NoError(t, err, string(out))
 
@@ -79,7 +79,7 @@ func TestBinaryServesLambdaInvocations(t *testing.T) {
 
 func TestBinaryRefusesToStartWithBadConfiguration(t *testing.T) {
 	cmd := exec.Command("go", "run", ".")
-	cmd.Dir = ".."
+	cmd.Dir = "../.."
 	cmd.Env = append(os.Environ(), "AWS_LAMBDA_RUNTIME_API=127.0.0.1:1", "MAX_LISTENERS_PER_SESSION=many")
 	out, err := cmd.CombinedOutput()
 	require.Error(t, err)
