@@ -79,11 +79,12 @@ func startLocalSystem(t *testing.T) *app.Local {
 	prefix := fmt.Sprintf("console%d-%d-", time.Now().UnixNano(), tableSeq.Add(1))
 	env := map[string]string{
 		"SESSIONS_TABLE": prefix + "Sessions", "CONNECTIONS_TABLE": prefix + "Connections", "RATE_LIMITS_TABLE": prefix + "RateLimits",
-		"AWS_REGION": "us-east-1",
+		"AUDIO_STREAM_NAME": prefix + "Audio", "AWS_REGION": "us-east-1",
 	}
 	cfg, err := app.FromEnv(func(name string) (string, bool) { v, ok := env[name]; return v, ok })
 	require.NoError(t, err)
 	t.Setenv("AWS_ENDPOINT_URL_DYNAMODB", moto.server.URL)
+	t.Setenv("AWS_ENDPOINT_URL_KINESIS", moto.server.URL) // local mode creates the audio stream
 	t.Setenv("AWS_ACCESS_KEY_ID", "test")
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
 	awsCfg, err := app.LoadAWS(context.Background(), cfg.Region, true)
@@ -93,6 +94,7 @@ func startLocalSystem(t *testing.T) *app.Local {
 	t.Cleanup(func() {
 		_ = local.Close()
 		_ = local.Graph.Store.DeleteTables(context.Background())
+		_ = local.Graph.AudioStream.Delete(context.Background())
 	})
 	return local
 }
