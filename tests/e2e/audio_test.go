@@ -176,7 +176,7 @@ func TestRefusedAudioIsAnsweredAndGoesNowhere(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			tc.from.send(tc.frame)
+			tc.from.sendOffContract(tc.frame)
 			m := tc.from.skipUntil("error")
 			assert.Equal(t, tc.code, m["code"])
 			if tc.field != "" {
@@ -190,7 +190,7 @@ func TestRefusedAudioIsAnsweredAndGoesNowhere(t *testing.T) {
 
 	t.Run("audio beyond the frame limit closes the connection as API Gateway would", func(t *testing.T) {
 		big, bigID := sys.speaker(t, "carol")
-		big.send(audioFrame(bigID, make([]byte, 32<<10)))
+		big.sendOffContract(audioFrame(bigID, make([]byte, 32<<10)))
 		assert.Equal(t, websocket.StatusMessageTooBig, big.expectClosed())
 	})
 }
