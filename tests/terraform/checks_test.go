@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -163,13 +164,7 @@ func (e *emulator) checkFunction(env environment, outs map[string]string) error 
 		return errors.New("function has no environment")
 	}
 	vars := out.Environment.Variables
-	if got := slices.Sorted(func(yield func(string) bool) {
-		for k := range vars {
-			if !yield(k) {
-				return
-			}
-		}
-	}); !slices.Equal(got, slices.Sorted(slices.Values(functionEnvironment))) {
+	if got := slices.Sorted(maps.Keys(vars)); !slices.Equal(got, slices.Sorted(slices.Values(functionEnvironment))) {
 		return fmt.Errorf("function environment has %v, want exactly %v", got, functionEnvironment)
 	}
 	for k, v := range map[string]string{
@@ -228,7 +223,7 @@ func (e *emulator) checkRoutes(env environment, outs map[string]string) error {
 			return fmt.Errorf("route %s has authorization %q; the authorizer belongs on $connect only, when enabled", r.RouteKey, r.AuthorizationType)
 		}
 		twoWay := r.RouteResponseSelectionExpression == "$default"
-		if want := env.twoWayRoutes && !strings.HasPrefix(r.RouteKey, "$c") && r.RouteKey != router.RouteDisconnect; twoWay != want {
+		if want := env.twoWayRoutes && r.RouteKey != router.RouteConnect && r.RouteKey != router.RouteDisconnect; twoWay != want {
 			return fmt.Errorf("route %s selects route response %q, want two-way %v", r.RouteKey, r.RouteResponseSelectionExpression, want)
 		}
 	}
@@ -341,14 +336,14 @@ func (e *emulator) checkRolePolicy(env environment, outs map[string]string) erro
 func (e *emulator) checkSweepRule(env environment, outs map[string]string) error {
 	name := env.prefix() + "-session-service-sweep"
 	var rule struct{ ScheduleExpression, State string }
-	if err := e.json11("events", "AWSEvents.DescribeRule", map[string]string{"Name": name}, &rule); err != nil {
+	if err := e.awsJSON("events", "AWSEvents.DescribeRule", map[string]string{"Name": name}, &rule); err != nil {
 		return err
 	}
 	if rule.ScheduleExpression != "rate(1 minute)" || rule.State != "ENABLED" {
 		return fmt.Errorf("sweep rule %+v, want rate(1 minute), ENABLED", rule)
 	}
 	var targets struct{ Targets []struct{ Arn, Input string } }
-	if err := e.json11("events", "AWSEvents.ListTargetsByRule", map[string]string{"Rule": name}, &targets); err != nil {
+	if err := e.awsJSON("events", "AWSEvents.ListTargetsByRule", map[string]string{"Rule": name}, &targets); err != nil {
 		return err
 	}
 	if len(targets.Targets) != 1 || targets.Targets[0].Arn != outs["function_arn"] || targets.Targets[0].Input != "" {
@@ -366,7 +361,7 @@ func (e *emulator) checkAudioStream(env environment, outs map[string]string) err
 			EncryptionType, KeyId               string
 		}
 	}
-	if err := e.json11("kinesis", "Kinesis_20131202.DescribeStreamSummary", map[string]string{"StreamName": outs["audio_stream_name"]}, &out); err != nil {
+	if err := e.awsJSON("kinesis", "Kinesis_20131202.DescribeStreamSummary", map[string]string{"StreamName": outs["audio_stream_name"]}, &out); err != nil {
 		return err
 	}
 	s := out.StreamDescriptionSummary
@@ -415,7 +410,7 @@ func (e *emulator) checkAlarms(env environment, outs map[string]string) error {
 		}
 		topic = a.AlarmActions[0]
 	}
-	if !mapsEqual(got, want) {
+	if !maps.Equal(got, want) {
 		return fmt.Errorf("alarms %v, want %v", got, want)
 	}
 	var subs struct {
@@ -451,7 +446,7 @@ func (e *emulator) checkAccessLogs(env environment, outs map[string]string) erro
 	var groups struct {
 		LogGroups []struct{ LogGroupName string }
 	}
-	if err := e.json11("logs", "Logs_20140328.DescribeLogGroups", map[string]string{"logGroupNamePrefix": group}, &groups); err != nil {
+	if err := e.awsJSON("logs", "Logs_20140328.DescribeLogGroups", map[string]string{"logGroupNamePrefix": group}, &groups); err != nil {
 		return err
 	}
 	if len(groups.LogGroups) != 1 {
@@ -482,28 +477,6 @@ func (e *emulator) checkAccountLogging(role string) error {
 	return nil
 }
 
-// checkAccountLoggingReset checks that the account settings name no role
-// and the role is gone.
-func (e *emulator) checkAccountLoggingReset(role string) error {
-	var account struct {
-		CloudwatchRoleArn string `json:"cloudwatchRoleArn"`
-	}
-	if err := e.rest("apigateway", http.MethodGet, "/account", &account); err != nil {
-		return err
-	}
-	if account.CloudwatchRoleArn != "" {
-		return fmt.Errorf("API Gateway account settings still name %q", account.CloudwatchRoleArn)
-	}
-	name := role[strings.LastIndex(role, "/")+1:]
-	var got struct{}
-	err := e.query("iam", "2010-05-08", url.Values{"Action": {"GetRole"}, "RoleName": {name}}, &got)
-	var refused *apiError
-	if !errors.As(err, &refused) || refused.status != http.StatusNotFound {
-		return fmt.Errorf("the role after destroy: %v, want not found", err)
-	}
-	return nil
-}
-
 // checkGone checks that an environment's destroy removed its tables,
 // function, stream and API.
 func (e *emulator) checkGone(env environment, outs map[string]string) error {
@@ -522,7 +495,7 @@ func (e *emulator) checkGone(env environment, outs map[string]string) error {
 		return fmt.Errorf("the function after destroy: %v, want not found", err)
 	}
 	var streams struct{ StreamNames []string }
-	if err := e.json11("kinesis", "Kinesis_20131202.ListStreams", map[string]string{}, &streams); err != nil {
+	if err := e.awsJSON("kinesis", "Kinesis_20131202.ListStreams", map[string]string{}, &streams); err != nil {
 		return err
 	}
 	if slices.Contains(streams.StreamNames, outs["audio_stream_name"]) {
@@ -534,16 +507,4 @@ func (e *emulator) checkGone(env environment, outs map[string]string) error {
 		return fmt.Errorf("the API after destroy: %v, want not found", err)
 	}
 	return nil
-}
-
-func mapsEqual(a, b map[string]string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if w, ok := b[k]; !ok || w != v {
-			return false
-		}
-	}
-	return true
 }

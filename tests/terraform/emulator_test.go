@@ -49,9 +49,9 @@ func (e *emulator) rest(service, method, path string, out any) error {
 	return e.call(service, method, path, nil, nil, out)
 }
 
-// json11 calls an AWS JSON 1.1 operation (X-Amz-Target), as EventBridge and
-// Kinesis speak.
-func (e *emulator) json11(service, target string, in, out any) error {
+// awsJSON calls an AWS JSON 1.1 operation (X-Amz-Target), as EventBridge,
+// Kinesis and CloudWatch Logs speak.
+func (e *emulator) awsJSON(service, target string, in, out any) error {
 	body, err := json.Marshal(in)
 	if err != nil {
 		return err
@@ -117,5 +117,5 @@ func (e *apiError) Error() string { return fmt.Sprintf("%s: %d: %s", e.call, e.s
 // Terraform sent, so that its re-plan compares like with like.
 func (e *emulator) tagStream(name string, tags map[string]string) error {
 	var out struct{}
-	return e.json11("kinesis", "Kinesis_20131202.AddTagsToStream", map[string]any{"StreamName": name, "Tags": tags}, &out)
+	return e.awsJSON("kinesis", "Kinesis_20131202.AddTagsToStream", map[string]any{"StreamName": name, "Tags": tags}, &out)
 }

@@ -57,6 +57,7 @@ locals {
     }
   }
 }
+
 #tfsec:ignore:aws-sns-topic-encryption-use-cmk CloudWatch cannot publish to a topic under the AWS managed key; pass sns_kms_key_id for a customer managed key.
 #tfsec:ignore:aws-sns-enable-topic-encryption Alarm notifications carry no secrets; pass sns_kms_key_id to encrypt with a customer managed key.
 resource "aws_sns_topic" "alarms" {
@@ -92,6 +93,8 @@ resource "aws_cloudwatch_metric_alarm" "fault" {
   tags                = var.tags
 }
 
+# Slowness is a fault too: speakers waiting seconds for their session is the
+# service failing them, whatever status they finally get.
 resource "aws_cloudwatch_metric_alarm" "session_creation_latency" {
   alarm_name          = "${var.name_prefix}-session-creation-latency-p95"
   alarm_description   = "p95 of SessionCreationLatency is above ${var.session_creation_p95_threshold_ms} ms."
