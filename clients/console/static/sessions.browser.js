@@ -196,7 +196,9 @@ var Link = class {
   }
   stopHeartbeat() {
     clearTimeout(this.heartbeatTimer);
+    clearTimeout(this.answerTimer);
     this.heartbeatTimer = void 0;
+    this.answerTimer = void 0;
   }
   /** Closes on purpose: 1000 to leave, CLOSE_ABANDONED for a socket given up on. */
   retire(code, reason) {
@@ -244,6 +246,9 @@ function dial(Ctor, url, query, welcomeTimeoutMs, handlers, dialing) {
     }, welcomeTimeoutMs);
     const events = ws;
     events.onerror = () => {
+      if (link.welcomed || refusal !== void 0) return;
+      link.retire(1e3, "failed");
+      fail(refusalError(void 0, 1006));
     };
     events.onmessage = (ev) => {
       if (typeof ev.data !== "string") return;
@@ -343,6 +348,7 @@ var SessionConnection = class extends Emitter {
       url: options.url,
       reconnectWindowMs: options.reconnectWindowMs ?? 12e4,
       welcomeTimeoutMs: options.welcomeTimeoutMs ?? 1e4,
+      heartbeatTimeoutMs: options.heartbeatTimeoutMs ?? 1e4,
       requestTimeoutMs: options.requestTimeoutMs ?? 1e4,
       reconnectDelayMs: options.reconnectDelayMs ?? 500,
       maxReconnectDelayMs: options.maxReconnectDelayMs ?? 15e3
@@ -533,28 +539,50 @@ var SessionConnection = class extends Emitter {
     }
   }
   scheduleHeartbeat(link) {
-    link.stopHeartbeat();
+    clearTimeout(link.heartbeatTimer);
     const delay = this.heartbeatMs * (1 + HEARTBEAT_JITTER * Math.random());
     link.heartbeatTimer = setTimeout(() => this.beat(link), delay);
   }
   /** Sends a heartbeat, or gives the link up when the previous one got no frame back in a whole period. */
   beat(link) {
     if (link !== this.current || this.stopped) return;
-    if (link.heartbeatSentAt > 0 && link.lastReceivedAt < link.heartbeatSentAt) {
-      link.delivering = false;
-      link.retire(CLOSE_ABANDONED, "heartbeat unanswered");
-      this.current = void 0;
-      this.dropped();
-      return;
-    }
-    link.heartbeatSentAt = Date.now();
+    const sentAt = Date.now();
+    link.heartbeatSentAt = sentAt;
     link.send({ action: "heartbeat" });
+    if (link.answerTimer === void 0) {
+      link.answerTimer = setTimeout(() => {
+        link.answerTimer = void 0;
+        if (link === this.current && !this.stopped && link.lastReceivedAt < sentAt) this.abandon(link);
+      }, this.options.heartbeatTimeoutMs);
+    }
     this.scheduleHeartbeat(link);
   }
-  linkClosed(link) {
-    if (link !== this.current) return;
+  /** Gives up a connection that went silent: no close frame will come, so none is waited for. */
+  abandon(link) {
+    link.delivering = false;
+    link.retire(CLOSE_ABANDONED, "heartbeat unanswered");
     this.current = void 0;
+    this.requeue(link);
+    this.dropped();
+  }
+  /**
+   * Requests sent on a connection that is gone lost their answers: they go
+   * out again on the next one. Every request of the protocol can be repeated
+   * without harm (status, controls, language, end).
+   */
+  requeue(link) {
+    const again = this.waiters.filter((w) => w.sentOn === link);
+    for (const w of again) w.sentOn = void 0;
+    this.outbox = [...again.map((w) => w.frame), ...this.outbox];
+  }
+  linkClosed(link) {
     if (this.stopped) return;
+    this.requeue(link);
+    if (link !== this.current) {
+      this.flush();
+      return;
+    }
+    this.current = void 0;
     if (link.retired) {
       this.shutDown();
       return;
