@@ -364,7 +364,9 @@ func TestAJoinLinkToNoSessionSaysSo(t *testing.T) {
 
 	stale := openTab(t, ctx, "listener with a stale link", base+"/?session=quiet-river-123")
 	stale.click("join-session")
-	stale.see("#problem", "the join refused", func(s string) bool { return strings.HasPrefix(s, "Could not join quiet-river-123:") && strings.Contains(s, "may have ended") })
+	stale.see("#problem", "the join refused", func(s string) bool {
+		return strings.HasPrefix(s, "Could not join quiet-river-123:") && strings.Contains(s, "may have ended")
+	})
 	retry, err := chromedp.Run(stale.ctx, chromedp.Evaluate[bool](`!document.getElementById('join-session').disabled`))
 	require.NoError(t, err)
 	assert.True(t, retry, "the listener may try again")
