@@ -166,6 +166,91 @@ function errorFromMessage(msg, status) {
   return new ProtocolError(code, text, init);
 }
 
+// src/requests.ts
+var MAX_QUEUED = 1e3;
+var Requests = class {
+  constructor(timeoutMs) {
+    this.timeoutMs = timeoutMs;
+    this.waiters = [];
+    this.queued = [];
+  }
+  /** Resolves with the answer to frame (a message of type answer); rejects with TIMEOUT, withdrawing the frame, after timeoutMs. */
+  expect(frame, answer) {
+    return new Promise((resolve, reject) => {
+      const waiter = {
+        answer,
+        frame,
+        sentOn: void 0,
+        resolve,
+        reject,
+        timer: setTimeout(() => {
+          this.remove(waiter);
+          this.queued = this.queued.filter((f) => f !== frame);
+          reject(new ProtocolError("TIMEOUT", `no ${answer} within ${this.timeoutMs} ms`));
+        }, this.timeoutMs)
+      };
+      this.waiters.push(waiter);
+    });
+  }
+  /** Records that frame went out on link. */
+  sent(frame, link) {
+    const waiter = this.waiters.find((w) => w.frame === frame);
+    if (waiter !== void 0) waiter.sentOn = link;
+  }
+  /** Resolves the oldest request waiting for a message of msg's type. */
+  answer(type, msg) {
+    const waiter = this.waiters.find((w) => w.answer === type);
+    if (waiter === void 0) return;
+    this.remove(waiter);
+    waiter.resolve(msg);
+  }
+  /** Rejects the oldest request sent on link with err; false when none was waiting there. */
+  refuse(err, link) {
+    const waiter = this.waiters.find((w) => w.sentOn === link);
+    if (waiter === void 0) return false;
+    this.remove(waiter);
+    waiter.reject(err);
+    return true;
+  }
+  /** Whether a request sent on link still waits for its answer. */
+  waitingOn(link) {
+    return this.waiters.some((w) => w.sentOn === link);
+  }
+  /**
+   * Requests sent on link, which is gone, lost their answers: they go to
+   * the front of the queue to be sent again. Every request of the protocol
+   * can be repeated without harm (status, controls, language, end).
+   */
+  requeue(link) {
+    const again = this.waiters.filter((w) => w.sentOn === link);
+    for (const w of again) w.sentOn = void 0;
+    this.queued = [...again.map((w) => w.frame), ...this.queued];
+  }
+  /** Keeps frame for the next connection; false when the queue is full. */
+  queue(frame) {
+    if (this.queued.length >= MAX_QUEUED) return false;
+    this.queued.push(frame);
+    return true;
+  }
+  /** Empties the queue, oldest first. */
+  takeQueued() {
+    return this.queued.splice(0);
+  }
+  /** Rejects every waiting request with err and forgets every queued frame. */
+  rejectAll(err) {
+    for (const w of this.waiters.splice(0)) {
+      clearTimeout(w.timer);
+      w.reject(err);
+    }
+    this.queued = [];
+  }
+  remove(waiter) {
+    const i = this.waiters.indexOf(waiter);
+    if (i >= 0) this.waiters.splice(i, 1);
+    clearTimeout(waiter.timer);
+  }
+};
+
 // src/socket.ts
 var OPEN = 1;
 var CLOSE_ABANDONED = 4e3;
@@ -320,15 +405,12 @@ function refusalError(refusal, closeCode) {
 var DEFAULT_HEARTBEAT_MS = 3e4;
 var HEARTBEAT_JITTER = 0.1;
 var OVERLAP_WINDOW_MS = 5e3;
-var MAX_OUTBOX = 1e3;
 var DRAIN_MS = 2e3;
 var SessionConnection = class extends Emitter {
   constructor(options) {
     super();
     this.stateValue = "closed";
     this.dialing = /* @__PURE__ */ new Set();
-    this.waiters = [];
-    this.outbox = [];
     this.sleeps = /* @__PURE__ */ new Set();
     this.deduper = new OverlapDeduper(OVERLAP_WINDOW_MS);
     this.heartbeatMs = DEFAULT_HEARTBEAT_MS;
@@ -354,6 +436,7 @@ var SessionConnection = class extends Emitter {
       maxReconnectDelayMs: options.maxReconnectDelayMs ?? 15e3
     };
     if (options.heartbeatIntervalMs !== void 0) this.options.heartbeatIntervalMs = options.heartbeatIntervalMs;
+    this.requests = new Requests(this.options.requestTimeoutMs);
   }
   /** The connection's state; every change is also a `state` event. */
   get state() {
@@ -416,22 +499,9 @@ var SessionConnection = class extends Emitter {
     if (this.stopped || !this.started) {
       return Promise.reject(new ProtocolError("NOT_CONNECTED", "the client is not connected"));
     }
-    return new Promise((resolve, reject) => {
-      const waiter = {
-        answer,
-        frame,
-        sentOn: void 0,
-        resolve,
-        reject,
-        timer: setTimeout(() => {
-          this.removeWaiter(waiter);
-          this.outbox = this.outbox.filter((f) => f !== frame);
-          reject(new ProtocolError("TIMEOUT", `no ${answer} within ${this.options.requestTimeoutMs} ms`));
-        }, this.options.requestTimeoutMs)
-      };
-      this.waiters.push(waiter);
-      this.send(frame, "always");
-    });
+    const answered = this.requests.expect(frame, answer);
+    this.send(frame, "always");
+    return answered;
   }
   /**
    * Sends frame now if it can. Otherwise it queues it for the next
@@ -443,22 +513,14 @@ var SessionConnection = class extends Emitter {
   send(frame, queue) {
     const link = this.current;
     if (this.stateValue === "open" && !this.holding && link?.send(frame)) {
-      const waiter = this.waiters.find((w) => w.frame === frame);
-      if (waiter !== void 0) waiter.sentOn = link;
+      this.requests.sent(frame, link);
       return true;
     }
     const queueing = queue === "always" || this.holding && this.stateValue === "open";
-    if (!queueing || this.stopped || this.outbox.length >= MAX_OUTBOX) return false;
-    this.outbox.push(frame);
-    return true;
+    return queueing && !this.stopped && this.requests.queue(frame);
   }
   flush() {
-    for (const frame of this.outbox.splice(0)) this.send(frame, "always");
-  }
-  removeWaiter(waiter) {
-    const i = this.waiters.indexOf(waiter);
-    if (i >= 0) this.waiters.splice(i, 1);
-    clearTimeout(waiter.timer);
+    for (const frame of this.requests.takeQueued()) this.send(frame, "always");
   }
   setState(state) {
     if (this.stateValue === state) return;
@@ -511,22 +573,12 @@ var SessionConnection = class extends Emitter {
     this.observe(msg);
     if (type === "error") {
       const err = errorFromMessage(msg);
-      const waiter = this.waiters.find((w) => w.sentOn === link);
-      if (waiter !== void 0) {
-        this.removeWaiter(waiter);
-        waiter.reject(err);
-      } else {
-        this.emit("error", err);
-      }
+      if (!this.requests.refuse(err, link)) this.emit("error", err);
       this.emit("message", msg);
       return;
     }
     if (typeof type === "string") {
-      const waiter = this.waiters.find((w) => w.answer === type);
-      if (waiter !== void 0) {
-        this.removeWaiter(waiter);
-        waiter.resolve(msg);
-      }
+      this.requests.answer(type, msg);
       if (type !== "state" && type !== "message") {
         this.emit(type, msg);
       }
@@ -562,22 +614,12 @@ var SessionConnection = class extends Emitter {
     link.delivering = false;
     link.retire(CLOSE_ABANDONED, "heartbeat unanswered");
     this.current = void 0;
-    this.requeue(link);
+    this.requests.requeue(link);
     this.dropped();
-  }
-  /**
-   * Requests sent on a connection that is gone lost their answers: they go
-   * out again on the next one. Every request of the protocol can be repeated
-   * without harm (status, controls, language, end).
-   */
-  requeue(link) {
-    const again = this.waiters.filter((w) => w.sentOn === link);
-    for (const w of again) w.sentOn = void 0;
-    this.outbox = [...again.map((w) => w.frame), ...this.outbox];
   }
   linkClosed(link) {
     if (this.stopped) return;
-    this.requeue(link);
+    this.requests.requeue(link);
     if (link !== this.current) {
       this.flush();
       return;
@@ -683,7 +725,7 @@ var SessionConnection = class extends Emitter {
   /** Waits (up to DRAIN_MS) until no request sent on link waits for its answer. */
   async drain(link) {
     const deadline = Date.now() + DRAIN_MS;
-    while (this.waiters.some((w) => w.sentOn === link) && Date.now() < deadline) {
+    while (this.requests.waitingOn(link) && Date.now() < deadline) {
       if (!await this.sleep(20)) return;
     }
   }
@@ -717,11 +759,7 @@ var SessionConnection = class extends Emitter {
       s.wake(false);
     }
     this.sleeps.clear();
-    for (const w of this.waiters.splice(0)) {
-      clearTimeout(w.timer);
-      w.reject(closedError());
-    }
-    this.outbox = [];
+    this.requests.rejectAll(closedError());
     this.setState("closed");
   }
 };
