@@ -8,6 +8,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/livecast/sessions/router"
 	"github.com/livecast/sessions/session"
@@ -59,6 +60,34 @@ func TestWhatTheRouterEncodesConformsToTheDocument(t *testing.T) {
 			frame, err := router.Encode(tc.msg, now)
 			require.NoError(t, err)
 			assert.NoError(t, c.ValidateServerMessage(frame), "%s", frame)
+		})
+	}
+}
+
+// TestEveryErrorCodeOfTheDocumentIsOneTheRouterKnows: a code the router has
+// no status for would be sent as INTERNAL_ERROR, so the document would
+// promise a code no client ever sees.
+func TestEveryErrorCodeOfTheDocumentIsOneTheRouterKnows(t *testing.T) {
+	var doc struct {
+		Components struct {
+			Schemas struct {
+				ErrorCode struct {
+					Enum []string `yaml:"enum"`
+				} `yaml:"errorCode"`
+			} `yaml:"schemas"`
+		} `yaml:"components"`
+	}
+	require.NoError(t, yaml.Unmarshal(Document(), &doc))
+	codes := doc.Components.Schemas.ErrorCode.Enum
+	require.Len(t, codes, 12, "PROTOCOL.md's error table has twelve codes")
+	for _, code := range codes {
+		t.Run(code+" has its own status", func(t *testing.T) {
+			status := router.StatusOf(&session.Error{Code: session.Code(code)})
+			if code == string(session.CodeInternal) {
+				assert.Equal(t, 500, status)
+				return
+			}
+			assert.NotEqual(t, 500, status, "the router maps unknown codes to 500")
 		})
 	}
 }
