@@ -24,6 +24,7 @@ type client struct {
 	first     string         // type of the first message
 	connID    string         // from sessionCreated / sessionJoined
 	sessionID string
+	resume    string   // the latest resumeToken (listeners, PROTOCOL.md v1.1)
 	maxTotal  int      // highest listenerCount total seen (speakers)
 	errCodes  []string // codes of error messages
 	changed   chan struct{}
@@ -73,6 +74,7 @@ type inbound struct {
 	ConnectionID string `json:"connectionId"`
 	Total        int    `json:"total"`
 	Code         string `json:"code"`
+	ResumeToken  string `json:"resumeToken"`
 }
 
 func (c *client) read() {
@@ -96,6 +98,9 @@ func (c *client) read() {
 		switch m.Type {
 		case "sessionCreated", "sessionJoined":
 			c.connID, c.sessionID = m.ConnectionID, m.SessionID
+			c.resume = m.ResumeToken
+		case "connectionRefreshComplete":
+			c.resume = m.ResumeToken
 		case "listenerCount":
 			c.maxTotal = max(c.maxTotal, m.Total)
 		case "error":
@@ -133,6 +138,14 @@ func (c *client) waitFor(timeout time.Duration, what string, cond func(c *client
 // waitCount waits until n messages of typ arrived.
 func (c *client) waitCount(typ string, n int, timeout time.Duration) error {
 	return c.waitFor(timeout, fmt.Sprintf("%d×%s", n, typ), func(c *client) bool { return c.counts[typ] >= n })
+}
+
+// resumeToken is the single-use token of the client's latest listener
+// welcome.
+func (c *client) resumeToken() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.resume
 }
 
 func (c *client) count(typ string) int {

@@ -11,8 +11,9 @@ import (
 
 // scenarioSustain: many full sessions whose every connection heartbeats for
 // a while with the sweep running; then every connection refreshes (a new
-// socket, then the old one closed with 1000, as the original clients do);
-// then the speakers leave.
+// socket, then the old one closed with 1000, as the original clients do;
+// listeners with their resumeToken, as the sessions are full); then the
+// speakers leave.
 func (b *bench) scenarioSustain(ctx context.Context) error {
 	const sc = "sustain"
 	f := b.flags
@@ -138,8 +139,26 @@ func (b *bench) scenarioSustain(ctx context.Context) error {
 	b.note("heartbeat: %d sent by %d connections over %v; the phase made %d DynamoDB requests in all (sweeps included)", total, len(all), f.duration, delta)
 	b.expect(sc, "listenerCount == listener records, per language too", s.checkCounts(ctx, ids))
 
-	// Refresh every connection: the new socket first, then the old one closes.
-	mon.allowance.Store(int64(f.perSession))
+	// PROTOCOL.md v1.1 gives capacity one door: a token-less listener refresh
+	// at a full session is a join, unless it replaces a connection already
+	// asked to refresh (none is, this early).
+	b.expect(sc, "a token-less listener refresh at a full session gets SESSION_FULL", firstErrors(parallel(f.sessions, f.sessions, func(i int) error {
+		c, err := dial(ctx, s.url(), query("action", "refreshConnection", "role", "listener", "sessionId", ids[i], "targetLanguage", "es"))
+		var r refusal
+		switch {
+		case err == nil:
+			c.close()
+			return errors.New("admitted beyond capacity")
+		case !errors.As(err, &r) || r.Code != "SESSION_FULL":
+			return fmt.Errorf("want SESSION_FULL, got %v", err)
+		}
+		return nil
+	})))
+
+	// Refresh every connection: the new socket first, then the old one
+	// closes. Listeners present their welcome's resumeToken (v1.1), which
+	// moves their seat at a full session: the count never moves, and the
+	// service closes the old connection itself.
 	b.rec.setPhase("refresh")
 	before = s.trips.Count()
 	fresh := make([]*client, len(all))
@@ -156,6 +175,7 @@ func (b *bench) scenarioSustain(ctx context.Context) error {
 			m := members[i-len(speakers)]
 			q.Set("sessionId", ids[m.session])
 			q.Set("targetLanguage", m.lang)
+			q.Set("resumeToken", m.c.resumeToken())
 		}
 		c, err := dial(ctx, s.url(), q)
 		if err != nil {
@@ -181,8 +201,7 @@ func (b *bench) scenarioSustain(ctx context.Context) error {
 		}
 		return s.checkCounts(ctx, ids)
 	})
-	b.expect(sc, "after the overlap every session counts each listener once", settled)
-	mon.allowance.Store(0)
+	b.expect(sc, "after the refresh every session counts each listener once", settled)
 	var inactive []string
 	for _, id := range ids {
 		if sess, err := s.inspect.Sessions.Get(ctx, id); err != nil || !sess.Active {
@@ -191,8 +210,8 @@ func (b *bench) scenarioSustain(ctx context.Context) error {
 	}
 	b.expect(sc, "the replaced speaker connection's close does not end its session", joinProblems(inactive))
 	maxSeen, polls, merr := mon.finish()
-	b.expect(sc, "no session exceeded capacity outside the refresh overlap, nor went below zero", merr)
-	b.note("monitor: %d polls, highest listenerCount %d (capacity %d; %d allowed during the refresh overlap)", polls, maxSeen, f.perSession, 2*f.perSession)
+	b.expect(sc, "no session exceeded capacity, refresh included, nor went below zero", merr)
+	b.note("monitor: %d polls, highest listenerCount %d (capacity %d)", polls, maxSeen, f.perSession)
 
 	// The speakers leave.
 	b.rec.setPhase("sustain_end")
