@@ -98,7 +98,7 @@ func (l *audioListener) read() {
 func (b *bench) scenarioAudio(ctx context.Context) error {
 	const sc = "audio"
 	f := b.flags.audio
-	s, err := b.startSystemWith(ctx, sc, nil, f.poll)
+	s, err := b.startSystemWith(ctx, sc, nil, systemOptions{loopbackPoll: f.poll})
 	if err != nil {
 		return err
 	}

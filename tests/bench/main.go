@@ -5,13 +5,14 @@
 // it costs and its handler time (measured inside the process around the
 // gateway's handler), checks the invariants after every scenario, measures
 // the Lambda binary's cold start, and compares the round trips with the
-// original design's.
+// original design's. The join storms run twice: on tests/ddbcontention,
+// which cancels overlapping transactions as DynamoDB does, and on plain moto.
 //
-//	go run ./tests/bench [-duration 2m] [-out build/bench.json]
+//	go run ./tests/bench [-duration 2m] [-scenarios joinstorm,join] [-out build/bench.json]
 //
-// It exits non-zero when an invariant breaks or a round-trip budget is
-// exceeded; latency targets are reported as PASS/MISS only (a busy machine
-// is not a regression).
+// It exits non-zero when an invariant breaks (a storm's outcomes among them)
+// or a round-trip budget is exceeded; latency targets are reported as
+// PASS/MISS only (a busy machine is not a regression).
 package main
 
 import (
@@ -28,6 +29,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/livecast/sessions/tests/ddbcontention"
 	"github.com/livecast/sessions/tests/motoserver"
 )
 
@@ -50,6 +52,11 @@ type flags struct {
 	capacity          int
 	overflow          int
 	storm             int
+	stormJoins        int
+	stormCapacity     int
+	spreadJoins       int
+	spread            time.Duration
+	hold              time.Duration
 	fanout            []int
 	serialFanout      int
 	joinConcurrency   int
@@ -75,6 +82,11 @@ func parseFlags(args []string) (flags, error) {
 	fs.IntVar(&f.capacity, "capacity", 500, "MAX_LISTENERS_PER_SESSION of the single-session scenario, which joins fill")
 	fs.IntVar(&f.overflow, "overflow", 50, "joins beyond capacity, all at once; each must get SESSION_FULL")
 	fs.IntVar(&f.storm, "storm", 500, "connections closing at once in the disconnect storm")
+	fs.IntVar(&f.stormJoins, "storm-joins", 150, "listeners joining one session at the same moment in the join storm (storm_<joins>_<capacity>)")
+	fs.IntVar(&f.stormCapacity, "storm-capacity", 100, "capacity of the join storm's session; every seat must be taken, every other join SESSION_FULL")
+	fs.IntVar(&f.spreadJoins, "spread-joins", 500, "listeners joining within -spread into a session of that capacity (storm_<n>_<s>s), who then leave at once")
+	fs.DurationVar(&f.spread, "spread", 5*time.Second, "how long the spread join storm lasts")
+	fs.DurationVar(&f.hold, "hold", ddbcontention.DefaultHold, "how long the contention stand-in's transactions hold their items")
 	fanout := fs.String("fanout", "50,100,250", "listener counts of the extra speaker-leave runs (end_N); end_<capacity> comes from the join scenario")
 	fs.IntVar(&f.serialFanout, "serial-fanout", 250, "also end a session of this many listeners with one fan-out worker, as the original design posted (0: skip)")
 	fs.IntVar(&f.joinConcurrency, "join-concurrency", 1, "joins in flight in the measured join phase (op join)")
@@ -88,7 +100,7 @@ func parseFlags(args []string) (flags, error) {
 	fs.IntVar(&f.audio.chunkBytes, "audio-chunk-bytes", 8000, "audio bytes per chunk (250 ms of 16 kHz 16-bit mono)")
 	fs.DurationVar(&f.audio.duration, "audio-duration", time.Minute, "how long the speakers stream")
 	fs.DurationVar(&f.audio.poll, "audio-poll", 200*time.Millisecond, "the loopback's least time between two reads of a shard (Kinesis allows five a second)")
-	only := fs.String("scenarios", "create,join,sustain,storm,fanout,audio,coldstart", "scenarios to run, comma-separated")
+	only := fs.String("scenarios", "create,join,sustain,storm,joinstorm,fanout,audio,coldstart", "scenarios to run, comma-separated")
 	fs.StringVar(&f.out, "out", "build/bench.json", "JSON results")
 	fs.StringVar(&f.logPath, "log", "build/bench.log", "the service's warn/error log lines")
 	if err := fs.Parse(args); err != nil {
@@ -116,10 +128,16 @@ func parseFlags(args []string) (flags, error) {
 	if f.heartbeatLimit <= 0 {
 		f.heartbeatLimit = int(math.Ceil(float64(time.Minute)/float64(f.heartbeatInterval))) + 1
 	}
-	for _, n := range []int{f.capacity, f.perSession, f.sessions, f.creates, f.storm, f.overflow, f.joinConcurrency, f.dialConcurrency, f.fanoutWorkers} {
+	for _, n := range []int{f.capacity, f.perSession, f.sessions, f.creates, f.storm, f.overflow, f.joinConcurrency, f.dialConcurrency, f.fanoutWorkers, f.stormJoins, f.stormCapacity, f.spreadJoins} {
 		if n < 1 {
 			return f, fmt.Errorf("counts and concurrencies must be positive")
 		}
+	}
+	if f.stormCapacity > f.stormJoins {
+		return f, fmt.Errorf("-storm-capacity (%d) must not exceed -storm-joins (%d): the storm must overflow", f.stormCapacity, f.stormJoins)
+	}
+	if f.hold <= 0 || f.spread < 0 {
+		return f, fmt.Errorf("-hold must be positive and -spread not negative")
 	}
 	return f, nil
 }
@@ -211,6 +229,7 @@ func run(args []string, out io.Writer) error {
 		{"join", b.scenarioJoinAndEnd},
 		{"sustain", b.scenarioSustain},
 		{"storm", b.scenarioStorm},
+		{"joinstorm", b.scenarioJoinStorm},
 		{"fanout", b.scenarioFanout},
 		{"audio", b.scenarioAudio},
 		{"coldstart", b.scenarioColdStart},

@@ -173,6 +173,7 @@ func (b *bench) endSession(ctx context.Context, sc string, s *system, spk *clien
 	b.expect(sc, "the session is inactive", err)
 
 	ss := b.rec.await(op, "speaker_leave", 1, 30*time.Second)
+	closes := b.rec.await(op, "leave", len(listeners), 30*time.Second)
 	s.quiesce(300 * time.Millisecond)
 	all := s.trips.Count() - before
 	b.rec.setPhase("")
@@ -187,6 +188,15 @@ func (b *bench) endSession(ctx context.Context, sc string, s *system, spk *clien
 	b.note("%s: with the %d listener $disconnects the end triggers (service-side closes), %d DynamoDB requests in all (%.2f per listener)",
 		op, len(listeners), all, float64(all)/float64(max(len(listeners), 1)))
 	r.AllCalls = all
+	// The $disconnects of the end's own closes: the records are deleted
+	// before the closes, so each finds nothing.
+	cs := summarize(closes)
+	var most error
+	if cs.MaxCalls > 1 || len(closes) != len(listeners) {
+		most = fmt.Errorf("%d $disconnects for %d closes, up to %d DynamoDB requests each", len(closes), len(listeners), cs.MaxCalls)
+	}
+	b.expect(sc, "a $disconnect for a connection whose session ended costs at most one DynamoDB request", most)
+	b.addOp(op+"_disconnects", cs, perOp(all-ss[0].calls, len(listeners)), "(phase delta - the end's own) / n")
 	return nil
 }
 

@@ -75,13 +75,23 @@ func (b *bench) baseEnv() map[string]string {
 // startSystem starts a local system named for its scenario; env overrides
 // baseEnv.
 func (b *bench) startSystem(ctx context.Context, name string, env map[string]string) (*system, error) {
-	return b.startSystemWith(ctx, name, env, 0)
+	return b.startSystemWith(ctx, name, env, systemOptions{})
 }
 
-// startSystemWith is startSystem, with the audio loopback standing in for
-// the translation pipeline, reading each shard every loopbackPoll, when
-// loopbackPoll is positive.
-func (b *bench) startSystemWith(ctx context.Context, name string, env map[string]string, loopbackPoll time.Duration) (*system, error) {
+// systemOptions are a scenario's departures from the plain system.
+type systemOptions struct {
+	// loopbackPoll, when positive, has the audio loopback stand in for the
+	// translation pipeline, reading each shard every loopbackPoll.
+	loopbackPoll time.Duration
+	// dynamoEndpoint, when set, receives the service's DynamoDB requests (a
+	// contention stand-in) instead of the emulator; the inspector still
+	// reads the emulator directly, so its checks neither count as the
+	// service's requests nor meet the stand-in.
+	dynamoEndpoint string
+}
+
+// startSystemWith is startSystem with options.
+func (b *bench) startSystemWith(ctx context.Context, name string, env map[string]string, o systemOptions) (*system, error) {
 	vars := b.baseEnv()
 	prefix := fmt.Sprintf("bench%d-%s-", time.Now().UnixNano(), name)
 	vars["SESSIONS_TABLE"], vars["CONNECTIONS_TABLE"], vars["RATE_LIMITS_TABLE"] = prefix+"Sessions", prefix+"Connections", prefix+"RateLimits"
@@ -107,16 +117,21 @@ func (b *bench) startSystemWith(ctx context.Context, name string, env map[string
 		audioRetry = audiostream.Retry{AttemptTimeout: time.Minute, Budget: time.Minute}
 	}
 	s := &system{name: name, cfg: cfg, awsCfg: awsCfg, trips: &store.RoundTrips{}, kinesis: &audiostream.Requests{}, logs: &logTally{}}
+	dynamoOptions := []func(*dynamodb.Options){s.trips.Option(), dbTimer()}
+	if o.dynamoEndpoint != "" {
+		// After the SDK's own resolution, which prefers AWS_ENDPOINT_URL_DYNAMODB.
+		dynamoOptions = append(dynamoOptions, func(do *dynamodb.Options) { do.BaseEndpoint = aws.String(o.dynamoEndpoint) })
+	}
 	level := cfg.LogLevel
 	logger := slog.New(slog.NewJSONHandler(multiWriter{b.logFile, s.logs}, &slog.HandlerOptions{Level: level}))
 	s.local, err = app.StartLocal(ctx, cfg, awsCfg, app.LocalOptions{
 		Logger:         logger,
 		ClientID:       "bench-client",
 		WrapHandler:    b.rec.wrap,
-		DynamoOptions:  []func(*dynamodb.Options){s.trips.Option(), dbTimer()},
+		DynamoOptions:  dynamoOptions,
 		KinesisOptions: []func(*kinesis.Options){s.kinesis.Option()},
-		AudioLoopback:  loopbackPoll > 0,
-		LoopbackPoll:   loopbackPoll,
+		AudioLoopback:  o.loopbackPoll > 0,
+		LoopbackPoll:   o.loopbackPoll,
 		AudioRetry:     audioRetry,
 	})
 	if err != nil {
