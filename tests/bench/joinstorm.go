@@ -171,6 +171,7 @@ func (b *bench) stormSpread(ctx context.Context, proxy *ddbcontention.Proxy, be 
 	r.Backend = be.label
 	b.rec.setPhase("")
 	b.note("%s: %d closes drained in %.0f ms; stand-in: %s", leave, len(admitted), ms(drainedAfter), r.StandIn)
+	b.noteBacklog(leave, r.StandIn, time.Since(start), ss)
 	b.expect(sc, "the count comes back to zero", drained)
 	if len(ss) != len(admitted) {
 		b.expect(sc, "one $disconnect per closed connection", fmt.Errorf("%d $disconnect invocations for %d closes", len(ss), len(admitted)))
@@ -244,22 +245,27 @@ func (b *bench) joinWave(ctx context.Context, s *system, proxy *ddbcontention.Pr
 	r.Backend = be.label
 	b.rec.setPhase("")
 	b.note("%s: outcomes %v in %.0f ms of wall time; %s attempts on the wire per join; stand-in: %s", op, tally, ms(wall), num(r.Attempts), r.StandIn)
-	// A storm is only as fast as the single-threaded emulator: when its
-	// backlog passes the gateway's handler limit (API Gateway's 29 s),
-	// joins fail for the emulator's sake, which the note makes plain.
+	b.noteBacklog(op, r.StandIn, wall, joins)
+	return tally, admitted
+}
+
+// noteBacklog says how fast the emulator served a storm and how many
+// invocations ran into the gateway's handler limit (API Gateway's 29 s): a
+// storm is only as fast as the single-threaded emulator, and when its
+// backlog passes the limit, invocations fail for the emulator's sake.
+func (b *bench) noteBacklog(op string, d *standInDelta, wall time.Duration, ss []sample) {
 	var served int64
-	for _, k := range r.StandIn.Requests {
-		served += k
+	for _, n := range d.Requests {
+		served += n
 	}
 	var overLimit int
-	for _, j := range joins {
-		if j.dur >= handlerLimit-time.Second {
+	for _, s := range ss {
+		if s.dur >= handlerLimit-time.Second {
 			overLimit++
 		}
 	}
-	b.note("%s: the emulator served %.0f requests/s; %d of %d joins ran into the gateway's %v handler limit",
-		op, float64(served)/wall.Seconds(), overLimit, len(joins), handlerLimit)
-	return tally, admitted
+	b.note("%s: the emulator served %.0f requests/s; %d of %d invocations ran into the gateway's %v handler limit",
+		op, float64(served)/max(wall.Seconds(), 0.001), overLimit, len(ss), handlerLimit)
 }
 
 // sameTally compares outcome counts.
