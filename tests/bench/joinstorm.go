@@ -100,7 +100,8 @@ func (b *bench) scenarioJoinStorm(ctx context.Context) error {
 // stormBurst: joiners at the same moment into a session of capacity seats.
 func (b *bench) stormBurst(ctx context.Context, proxy *ddbcontention.Proxy, be stormBackend) error {
 	n, capacity := b.flags.stormJoins, b.flags.stormCapacity
-	op := fmt.Sprintf("storm_%d_%d%s", n, capacity, be.suffix)
+	name := fmt.Sprintf("storm_%d_%d", n, capacity)
+	op := name + be.suffix
 	sc := "joinstorm/" + op
 	s, err := b.startSystemWith(ctx, "joinstorm", map[string]string{"MAX_LISTENERS_PER_SESSION": fmt.Sprint(capacity)}, systemOptions{dynamoEndpoint: proxy.URL()})
 	if err != nil {
@@ -115,7 +116,7 @@ func (b *bench) stormBurst(ctx context.Context, proxy *ddbcontention.Proxy, be s
 	s.quiesce(300 * time.Millisecond)
 	mon := s.monitor(ctx, []string{id}, capacity, stormPoll)
 
-	tally, admitted := b.joinWave(ctx, s, proxy, be, op, id, n, 0)
+	tally, admitted := b.joinWave(ctx, s, proxy, be, name, id, n, 0)
 	want := map[string]int{"admitted": capacity, "SESSION_FULL": n - capacity}
 	b.expect(sc, fmt.Sprintf("exactly %d admitted and %d SESSION_FULL, nothing else", capacity, n-capacity), sameTally(tally, want))
 	maxSeen, polls, merr := mon.finish()
@@ -136,7 +137,8 @@ func (b *bench) stormBurst(ctx context.Context, proxy *ddbcontention.Proxy, be s
 // fits them all, who then leave at once.
 func (b *bench) stormSpread(ctx context.Context, proxy *ddbcontention.Proxy, be stormBackend) error {
 	n, over := b.flags.spreadJoins, b.flags.spread
-	op := fmt.Sprintf("storm_%d_%gs%s", n, over.Seconds(), be.suffix)
+	name := fmt.Sprintf("storm_%d_%gs", n, over.Seconds())
+	op := name + be.suffix
 	sc := "joinstorm/" + op
 	s, err := b.startSystemWith(ctx, "joinstorm", map[string]string{"MAX_LISTENERS_PER_SESSION": fmt.Sprint(n)}, systemOptions{dynamoEndpoint: proxy.URL()})
 	if err != nil {
@@ -151,7 +153,7 @@ func (b *bench) stormSpread(ctx context.Context, proxy *ddbcontention.Proxy, be 
 	s.quiesce(300 * time.Millisecond)
 	mon := s.monitor(ctx, []string{id}, n, stormPoll)
 
-	tally, admitted := b.joinWave(ctx, s, proxy, be, op, id, n, over)
+	tally, admitted := b.joinWave(ctx, s, proxy, be, name, id, n, over)
 	b.expect(sc, fmt.Sprintf("all %d admitted", n), sameTally(tally, map[string]int{"admitted": n}))
 	b.expect(sc, "listenerCount == listener records, per language too", s.checkCounts(ctx, []string{id}))
 	b.expect(sc, "the session counts every listener", countIs(ctx, s, id, len(admitted)))
@@ -189,10 +191,12 @@ func (b *bench) stormSpread(ctx context.Context, proxy *ddbcontention.Proxy, be 
 }
 
 // joinWave dials n listeners into a session, all at the same moment (spread
-// 0) or one every spread/n, records the phase as op, and returns how the
-// joins ended (admitted, the refusal's code, or the failure) and the
-// admitted clients.
-func (b *bench) joinWave(ctx context.Context, s *system, proxy *ddbcontention.Proxy, be stormBackend, op, id string, n int, spread time.Duration) (map[string]int, []*client) {
+// 0) or one every spread/n, and returns how the joins ended (admitted, the
+// refusal's code, or the failure) and the admitted clients. The admitted
+// joins are recorded as name (plus the backend's suffix), the refused ones
+// as name_refused: the join's round-trip budget is the admitted path's.
+func (b *bench) joinWave(ctx context.Context, s *system, proxy *ddbcontention.Proxy, be stormBackend, name, id string, n int, spread time.Duration) (map[string]int, []*client) {
+	op := name + be.suffix
 	b.rec.setPhase(op)
 	before, attempts, st := s.trips.Count(), s.trips.Attempts(), proxy.Stats()
 	outcomes := make([]string, n)
@@ -238,13 +242,33 @@ func (b *bench) joinWave(ctx context.Context, s *system, proxy *ddbcontention.Pr
 		}
 	}
 	joins := b.rec.pick(op, "join", 0)
-	r := b.addOpNoted(op, summarize(joins), perOp(s.trips.Count()-before, n), "phase delta / n (welcomes included; refused joins too)")
+	var ok, refused []sample
+	var inHandlers int64
+	for _, j := range joins {
+		inHandlers += j.calls
+		if j.status == 200 {
+			ok = append(ok, j)
+		} else {
+			refused = append(refused, j)
+		}
+	}
+	// Requests outside any handler (the welcomes) go to the admitted joins.
+	all := s.trips.Count() - before
+	var okCalls int64
+	for _, j := range ok {
+		okCalls += j.calls
+	}
+	r := b.addOpNoted(op, summarize(ok), perOp(okCalls+all-inHandlers, len(ok)), "admitted joins: their handlers' requests and the welcomes' / admitted")
 	r.Attempts = perOp(s.trips.Attempts()-attempts, n)
 	r.StandIn = standInSince(st, proxy.Stats())
 	r.Outcomes = tally
 	r.Backend = be.label
+	if len(refused) > 0 {
+		b.addOpNoted(name+"_refused"+be.suffix, summarize(refused), -1, "refused (or failed) joins, per invocation")
+	}
 	b.rec.setPhase("")
-	b.note("%s: outcomes %v in %.0f ms of wall time; %s attempts on the wire per join; stand-in: %s", op, tally, ms(wall), num(r.Attempts), r.StandIn)
+	b.note("%s: outcomes %v in %.0f ms of wall time; %s DynamoDB requests per join, admitted or not (%s on the wire); stand-in: %s",
+		op, tally, ms(wall), num(round2(perOp(all, n))), num(round2(r.Attempts)), r.StandIn)
 	b.noteBacklog(op, r.StandIn, wall, joins)
 	return tally, admitted
 }
