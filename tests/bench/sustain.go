@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
-	"sync/atomic"
 	"time"
 )
 
@@ -31,6 +29,8 @@ func (b *bench) scenarioSustain(ctx context.Context) error {
 	defer s.close()
 
 	b.rec.setPhase("sustain_setup")
+	hb := newHeartbeats(ctx, interval)
+	defer hb.stop()
 	speakers := make([]*client, f.sessions)
 	subs := make([]string, f.sessions)
 	if err := firstErrors(parallel(f.sessions, f.dialConcurrency, func(i int) error {
@@ -44,7 +44,11 @@ func (b *bench) scenarioSustain(ctx context.Context) error {
 			return err
 		}
 		speakers[i] = c
-		return c.waitCount("sessionCreated", 1, 30*time.Second)
+		if err := c.waitCount("sessionCreated", 1, 30*time.Second); err != nil {
+			return err
+		}
+		hb.start(c)
+		return nil
 	})); err != nil {
 		return fmt.Errorf("creations: %w", err)
 	}
@@ -62,6 +66,9 @@ func (b *bench) scenarioSustain(ctx context.Context) error {
 		m := member{session: i % f.sessions, lang: languages[i%len(languages)]}
 		m.c, err = s.listener(ctx, ids[m.session], m.lang)
 		members[i] = m
+		if err == nil {
+			hb.start(m.c)
+		}
 		return err
 	})); err != nil {
 		return fmt.Errorf("joins: %w", err)
@@ -78,46 +85,30 @@ func (b *bench) scenarioSustain(ctx context.Context) error {
 		}
 		return nil
 	})))
-	s.quiesce(300 * time.Millisecond)
+	// Not quiesce: the heartbeats never let DynamoDB fall quiet.
+	time.Sleep(300 * time.Millisecond)
 	mon := s.monitor(ctx, ids, f.perSession, 2*time.Second)
 
-	// Heartbeats: every connection on its own timer, phases spread evenly.
+	// The measured heartbeat phase: every connection has been heartbeating
+	// on its own timer since it connected, and goes on doing so.
 	b.rec.setPhase("heartbeat")
 	all := make([]*client, 0, len(speakers)+len(members))
 	all = append(all, speakers...)
 	for _, m := range members {
 		all = append(all, m.c)
 	}
-	sent := make([]int, len(all))
-	var sendErrs atomic.Int64
+	_, sentBefore := hb.snapshot()
 	before := s.trips.Count()
-	hbCtx, stop := context.WithTimeout(ctx, f.duration)
-	parallel(len(all), len(all), func(i int) error {
-		t := time.NewTimer(rand.N(interval))
-		defer t.Stop()
-		for {
-			select {
-			case <-hbCtx.Done():
-				return nil
-			case <-t.C:
-			}
-			if err := all[i].send(ctx, map[string]string{"action": "heartbeat"}); err != nil {
-				sendErrs.Add(1)
-				return nil
-			}
-			sent[i]++
-			t.Reset(interval)
-		}
-	})
-	stop()
-	total := 0
-	for _, n := range sent {
-		total += n
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(f.duration):
 	}
-	acks := parallel(len(all), len(all), func(i int) error { return all[i].waitCount("heartbeatAck", sent[i], 15*time.Second) })
-	s.quiesce(300 * time.Millisecond)
+	sent, sentAfter := hb.snapshot()
 	delta := s.trips.Count() - before
 	b.rec.setPhase("")
+	total := sentAfter - sentBefore
+	acks := parallel(len(all), len(all), func(i int) error { return all[i].waitCount("heartbeatAck", sent[all[i]], 15*time.Second) })
 	b.expect(sc, "every heartbeat answered with heartbeatAck", firstErrors(acks))
 	var refused, closed int
 	for _, c := range all {
@@ -131,8 +122,8 @@ func (b *bench) scenarioSustain(ctx context.Context) error {
 		}
 	}
 	var hbErr error
-	if refused > 0 || closed > 0 || sendErrs.Load() > 0 {
-		hbErr = fmt.Errorf("%d error replies, %d connections closed, %d failed sends", refused, closed, sendErrs.Load())
+	if refused > 0 || closed > 0 || hb.failed.Load() > 0 {
+		hbErr = fmt.Errorf("%d error replies, %d connections closed, %d failed sends", refused, closed, hb.failed.Load())
 	}
 	b.expect(sc, "no heartbeat refused and no heartbeating connection closed (sweep on)", hbErr)
 	b.addOpNoted("heartbeat", summarize(b.rec.pick("heartbeat", "heartbeat", 0)), -1, "per invocation")
@@ -182,14 +173,25 @@ func (b *bench) scenarioSustain(ctx context.Context) error {
 			return err
 		}
 		fresh[i] = c
-		return c.waitCount("connectionRefreshComplete", 1, 30*time.Second)
+		if err := c.waitCount("connectionRefreshComplete", 1, 30*time.Second); err != nil {
+			return err
+		}
+		hb.start(c)
+		return nil
 	})
-	s.quiesce(300 * time.Millisecond)
-	delta = s.trips.Count() - before
 	if err := firstErrors(errs); err != nil {
 		return fmt.Errorf("refresh: %w", err)
 	}
-	b.addOpNoted("refresh", summarize(b.rec.pick("refresh", "refresh", 200)), float64(delta)/float64(n), "phase delta / n (welcome included)")
+	// The heartbeats go on, so the phase never falls quiet: wait for the
+	// $disconnects of the connections the service replaced, and leave the
+	// heartbeats' own requests out.
+	b.rec.await("refresh", "leave", len(members), 30*time.Second)
+	time.Sleep(300 * time.Millisecond)
+	delta = s.trips.Count() - before
+	for _, h := range b.rec.pick("refresh", "heartbeat", 0) {
+		delta -= h.calls
+	}
+	b.addOpNoted("refresh", summarize(b.rec.pick("refresh", "refresh", 200)), float64(delta)/float64(n), "phase delta without heartbeats / n (welcome and the replaced listener's $disconnect included)")
 
 	b.rec.setPhase("refresh_close")
 	parallel(n, n, func(i int) error { all[i].close(); return nil })
@@ -214,6 +216,7 @@ func (b *bench) scenarioSustain(ctx context.Context) error {
 	b.note("monitor: %d polls, highest listenerCount %d (capacity %d)", polls, maxSeen, f.perSession)
 
 	// The speakers leave.
+	hb.stop()
 	b.rec.setPhase("sustain_end")
 	parallel(len(speakers), len(speakers), func(i int) error { fresh[i].close(); return nil })
 	b.expect(sc, "every listener of an ended session got sessionEnded exactly once", checkEnded(fresh[len(speakers):], 60*time.Second))
