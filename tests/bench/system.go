@@ -34,6 +34,7 @@ type system struct {
 	awsCfg    aws.Config
 	trips     *store.RoundTrips
 	kinesis   *audiostream.Requests
+	outside   atomic.Int64 // requests outside any gateway invocation (sweeps, scheduled welcomes)
 	inspect   *store.Store
 	db        *dynamo.DB
 	logs      *logTally
@@ -117,7 +118,7 @@ func (b *bench) startSystemWith(ctx context.Context, name string, env map[string
 		audioRetry = audiostream.Retry{AttemptTimeout: time.Minute, Budget: time.Minute}
 	}
 	s := &system{name: name, cfg: cfg, awsCfg: awsCfg, trips: &store.RoundTrips{}, kinesis: &audiostream.Requests{}, logs: &logTally{}}
-	dynamoOptions := []func(*dynamodb.Options){s.trips.Option(), dbTimer()}
+	dynamoOptions := []func(*dynamodb.Options){s.trips.Option(), dbTimer(&s.outside)}
 	if o.dynamoEndpoint != "" {
 		// After the SDK's own resolution, which prefers AWS_ENDPOINT_URL_DYNAMODB.
 		dynamoOptions = append(dynamoOptions, func(do *dynamodb.Options) { do.BaseEndpoint = aws.String(o.dynamoEndpoint) })
