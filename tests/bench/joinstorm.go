@@ -168,7 +168,7 @@ func (b *bench) stormSpread(ctx context.Context, proxy *ddbcontention.Proxy, be 
 	ss := b.rec.await(leave, "leave", len(admitted), 30*time.Second)
 	s.quiesce(300 * time.Millisecond)
 	r := b.addOpNoted(leave, summarize(ss), perOp(s.trips.Count()-before, len(admitted)), "phase delta / n")
-	r.Attempts = perOp(s.trips.Attempts()-attempts, len(admitted))
+	r.Attempts = round2(perOp(s.trips.Attempts()-attempts, len(admitted)))
 	r.StandIn = standInSince(st, proxy.Stats())
 	r.Backend = be.label
 	b.rec.setPhase("")
@@ -259,7 +259,7 @@ func (b *bench) joinWave(ctx context.Context, s *system, proxy *ddbcontention.Pr
 		okCalls += j.calls
 	}
 	r := b.addOpNoted(op, summarize(ok), perOp(okCalls+all-inHandlers, len(ok)), "admitted joins: their handlers' requests and the welcomes' / admitted")
-	r.Attempts = perOp(s.trips.Attempts()-attempts, n)
+	r.Attempts = round2(perOp(s.trips.Attempts()-attempts, n))
 	r.StandIn = standInSince(st, proxy.Stats())
 	r.Outcomes = tally
 	r.Backend = be.label
