@@ -23,13 +23,20 @@ type sample struct {
 	calls  int64         // DynamoDB requests made inside this invocation
 	db     time.Duration // time spent waiting for them
 	byAPI  map[string]apiTime
-	status int // $connect status; 0 for other events
+	seq    []apiCall // the requests in the order they ended
+	status int       // $connect status; 0 for other events
 }
 
 // apiTime is the DynamoDB requests of one API (Query, BatchWriteItem ...)
 // inside an invocation.
 type apiTime struct {
 	N   int
+	Dur time.Duration
+}
+
+// apiCall is one DynamoDB request of an invocation.
+type apiCall struct {
+	API string
 	Dur time.Duration
 }
 
@@ -40,6 +47,7 @@ type invocation struct {
 	mu    sync.Mutex
 	db    time.Duration
 	byAPI map[string]apiTime
+	seq   []apiCall
 }
 
 type invocationKey struct{}
@@ -67,6 +75,7 @@ func dbTimer(outside *atomic.Int64) func(*dynamodb.Options) {
 					a.N++
 					a.Dur += d
 					inv.byAPI[api] = a
+					inv.seq = append(inv.seq, apiCall{api, d})
 					inv.mu.Unlock()
 					return out, md, err
 				}), middleware.After)
@@ -149,7 +158,7 @@ func (r *recorder) wrap(h gateway.Handler) gateway.Handler {
 		dur := time.Since(start)
 
 		inv.mu.Lock()
-		s := sample{phase: phase, op: op, dur: dur, calls: rt.Count(), db: inv.db, byAPI: inv.byAPI}
+		s := sample{phase: phase, op: op, dur: dur, calls: rt.Count(), db: inv.db, byAPI: inv.byAPI, seq: inv.seq}
 		inv.mu.Unlock()
 		if ev.RequestContext.EventType == "CONNECT" {
 			var resp struct {

@@ -185,6 +185,7 @@ func (b *bench) endSession(ctx context.Context, sc string, s *system, spk *clien
 	r.ClientMs = ms(time.Duration(last.Load()))
 	b.note("%s: handler %s ms, last listener had sessionEnded after %s ms; %d DynamoDB requests, %.0f ms waiting for them (%s)",
 		op, num(r.P50), num(r.ClientMs), ss[0].calls, ms(ss[0].db), apiBreakdown(ss[0].byAPI))
+	b.note("%s: its requests in order: %s", op, apiSequence(ss[0].seq))
 	b.note("%s: with the %d listener $disconnects the end triggers (service-side closes), %d DynamoDB requests in all (%.2f per listener)",
 		op, len(listeners), all, float64(all)/float64(max(len(listeners), 1)))
 	r.AllCalls = all
@@ -332,6 +333,25 @@ func (s *system) noRecords(ctx context.Context) error {
 }
 
 func ms(d time.Duration) float64 { return math.Round(float64(d)/float64(time.Millisecond)*10) / 10 }
+
+// apiSequence lists an invocation's requests in order, runs of the same API
+// folded: where its time went, step by step.
+func apiSequence(seq []apiCall) string {
+	var parts []string
+	for i := 0; i < len(seq); {
+		j, total := i, time.Duration(0)
+		for ; j < len(seq) && seq[j].API == seq[i].API; j++ {
+			total += seq[j].Dur
+		}
+		if j-i == 1 {
+			parts = append(parts, fmt.Sprintf("%s %.0f ms", seq[i].API, ms(total)))
+		} else {
+			parts = append(parts, fmt.Sprintf("%s×%d %.0f ms", seq[i].API, j-i, ms(total)))
+		}
+		i = j
+	}
+	return strings.Join(parts, " → ")
+}
 
 func apiBreakdown(by map[string]apiTime) string {
 	names := slices.Sorted(maps.Keys(by))
