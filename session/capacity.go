@@ -3,6 +3,7 @@ package session
 import (
 	"context"
 	"errors"
+	"time"
 )
 
 // seat is a listener admitted through the one door of capacity.
@@ -41,10 +42,25 @@ func (s *Service) admit(ctx context.Context, conn Connection) (seat, error) {
 	return seat{session: sess, resumeToken: token}, nil
 }
 
-// undoAdmit gives back a seat whose record was not written. If this fails
-// too, the sweep's reconciliation corrects the count.
+// undoAdmit gives back a seat whose record was not written. It runs even
+// when the invocation's context has ended (a record write that timed out is
+// the likeliest reason to be here), with a short deadline of its own. If
+// this fails too, the sweep's reconciliation corrects the count.
 func (s *Service) undoAdmit(ctx context.Context, conn Connection) {
+	ctx, cancel := detached(ctx)
+	defer cancel()
 	if err := s.sessions.Unadmit(ctx, conn.SessionID, conn.TargetLanguage); err != nil && !errors.Is(err, ErrNotCounted) {
 		s.log.WarnContext(ctx, "admission not undone; the sweep will reconcile", "operation", "admit", "correlationId", conn.SessionID, "error", err.Error())
 	}
+}
+
+// cleanupTimeout bounds the writes that must follow one that already
+// happened (undoing a count, uncounting a removed record).
+const cleanupTimeout = 3 * time.Second
+
+// detached is ctx without its cancellation or deadline, bounded by
+// cleanupTimeout: the second write of a pair must not be lost because the
+// first used up the invocation's time.
+func detached(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
 }

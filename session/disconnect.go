@@ -69,7 +69,11 @@ func (s *Service) loseConnection(ctx context.Context, connectionID string) error
 	return s.speakerLost(ctx, held)
 }
 
+// releaseListener uncounts a listener whose record this call removed; only
+// that caller may, so it runs even if the invocation's time ran out.
 func (s *Service) releaseListener(ctx context.Context, conn Connection, operation string) error {
+	ctx, cancel := detached(ctx)
+	defer cancel()
 	sess, err := s.sessions.Release(ctx, conn.SessionID, conn.TargetLanguage)
 	if errors.Is(err, ErrNotCounted) {
 		// The session ended (counts reset) or never counted this listener.
