@@ -31,6 +31,8 @@ type Contract struct {
 	// queryTypes is the JSON type each query parameter is declared with, so
 	// query strings can be decoded before validation.
 	queryTypes map[string]string
+	// audioRecordHeader is the header of an audio stream record (Kinesis).
+	audioRecordHeader *jsonschema.Schema
 }
 
 // asyncAPI is the part of the document the validator needs to find schemas.
@@ -111,6 +113,9 @@ func compile(yamlDoc []byte) (*Contract, error) {
 			}
 			target[key] = sch
 		}
+	}
+	if c.audioRecordHeader, err = compiler.Compile(documentURL + "#/components/schemas/audioRecordHeader"); err != nil {
+		return nil, fmt.Errorf("api: audio record header: %w", err)
 	}
 	for _, ch := range doc.Channels {
 		for name, p := range ch.Bindings.WS.Query.Properties {

@@ -63,7 +63,15 @@ func TestEveryMessageHasAnExampleThatValidates(t *testing.T) {
 			}
 		})
 	}
-	assert.Len(t, ex, len(c.Actions())+len(c.MessageTypes()), "every component message is used by an operation")
+	t.Run("the audio stream's record header", func(t *testing.T) {
+		require.NotEmpty(t, ex["audioRecord"], "the document shows an example")
+		for _, header := range ex["audioRecord"] {
+			assert.NoError(t, c.ValidateAudioRecordHeader(header))
+		}
+	})
+	// The WebSocket messages, each used by an operation, and the audio
+	// stream's record (a Kinesis channel: nothing sends it on a socket).
+	assert.Len(t, ex, len(c.Actions())+len(c.MessageTypes())+1, "every component message is used by an operation or is the audio record")
 }
 
 func TestTheDocumentCoversTheProtocol(t *testing.T) {

@@ -42,6 +42,19 @@ func (c *Contract) ValidateClientMessage(frame []byte) error {
 	return validateFrame("client message", "action", c.actions, frame)
 }
 
+// ValidateAudioRecordHeader checks the JSON header of an audio stream
+// record (the audioStream channel's audioRecord).
+func (c *Contract) ValidateAudioRecordHeader(header []byte) error {
+	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(header))
+	if err != nil {
+		return &FrameError{Direction: "audio record header", Err: fmt.Errorf("not JSON: %w", err)}
+	}
+	if err := c.audioRecordHeader.Validate(inst); err != nil {
+		return &FrameError{Direction: "audio record header", Name: "audioRecord", Closest: "audioRecord", Err: err}
+	}
+	return nil
+}
+
 // ValidateServerMessage checks a frame the service sends, selected by its
 // "type" field.
 func (c *Contract) ValidateServerMessage(frame []byte) error {
