@@ -20,6 +20,9 @@ type audioData struct {
 	AudioData      []byte `json:"audioData"` // base64 on the wire
 	Sequence       int64  `json:"sequence"`
 	TargetLanguage string `json:"targetLanguage"`
+	// The speaker's format when it said, so a player need not assume one.
+	SampleRate int    `json:"sampleRate,omitempty"`
+	Encoding   string `json:"encoding,omitempty"`
 }
 
 // loopback stands in for the translation pipeline on one machine: it reads
@@ -58,7 +61,7 @@ func (l *Local) fanOutChunk(ctx context.Context, r audiostream.Record, langs []s
 	var wg sync.WaitGroup
 	for _, lang := range langs {
 		payload, err := json.Marshal(audioData{Type: "audioData", Timestamp: time.Now().UnixMilli(), SessionID: r.SessionID,
-			AudioData: r.Audio, Sequence: r.Sequence, TargetLanguage: lang})
+			AudioData: r.Audio, Sequence: r.Sequence, TargetLanguage: lang, SampleRate: r.SampleRate, Encoding: r.Encoding})
 		if err != nil {
 			log.Error("audio loopback: encode audioData", "error", err.Error())
 			return
