@@ -156,9 +156,11 @@ const TEST_ENV: Record<string, string> = {
 export async function startService(env: Record<string, string> = {}): Promise<LocalService> {
   const bin = serviceBinary();
   const motoPort = await freePort();
+  // MOTO_PYTHON is the interpreter that has moto: the Makefile points it at
+  // the project's virtual environment when the system Python lacks moto.
   const moto = new Child(
     'moto_server',
-    spawn('python3', [path.join(repoRoot(), 'tests', 'motoserver', 'serve.py'), String(motoPort)], { stdio: ['ignore', 'pipe', 'pipe'] }),
+    spawn(process.env.MOTO_PYTHON || 'python3', [path.join(repoRoot(), 'tests', 'motoserver', 'serve.py'), String(motoPort)], { stdio: ['ignore', 'pipe', 'pipe'] }),
   );
   let service: Child | undefined;
   try {
