@@ -26,11 +26,7 @@ func (s *Service) endSession(ctx context.Context, sessionID, speakerConnectionID
 	if err != nil {
 		return false, classify(sessionID, err)
 	}
-	ids := make([]string, len(listeners))
-	for i, c := range listeners {
-		ids[i] = c.ID
-	}
-	_, err = s.sessions.End(ctx, sessionID, speakerConnectionID, reason, ids, s.now())
+	_, err = s.sessions.End(ctx, sessionID, speakerConnectionID, reason, idsOf(listeners), s.now())
 	switch {
 	case errors.Is(err, ErrNotSpeaker):
 		s.log.InfoContext(ctx, "replaced speaker connection closed", "operation", "disconnect", "correlationId", sessionID)
@@ -47,11 +43,7 @@ func (s *Service) endSession(ctx context.Context, sessionID, speakerConnectionID
 // closeListeners removes the records of an ended session's listeners, tells
 // each why and closes it, then marks the ending complete.
 func (s *Service) closeListeners(ctx context.Context, sessionID string, listeners []Connection, reason string) error {
-	ids := make([]string, len(listeners))
-	for i, c := range listeners {
-		ids[i] = c.ID
-	}
-	if err := s.conns.DeleteMany(ctx, ids); err != nil {
+	if err := s.conns.DeleteMany(ctx, idsOf(listeners)); err != nil {
 		return classify(sessionID, err)
 	}
 	res := s.fanOut(ctx, connected(listeners), SessionEnded{SessionID: sessionID, Reason: reason}, true)
@@ -87,6 +79,15 @@ func (s *Service) EndByRequest(ctx context.Context, connectionID string) error {
 		return classify(conn.SessionID, err)
 	}
 	return nil
+}
+
+// idsOf lists the connections' ids.
+func idsOf(conns []Connection) []string {
+	ids := make([]string, len(conns))
+	for i, c := range conns {
+		ids[i] = c.ID
+	}
+	return ids
 }
 
 // connected leaves out held seats: their connections are already gone.
