@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -60,9 +61,19 @@ func newStack(t *testing.T, tf *terraformCLI, work, name, src string, vars ...st
 	})
 	require.NoError(t, err)
 	s := &stack{name: name, dir: dir, tf: tf, vars: vars}
+	// Stacks deploy in parallel, but their inits share one plugin cache,
+	// which Terraform does not make safe for concurrent use: parallel inits
+	// into a fresh cache fail with "failed to create directory" or "after
+	// installing ... it is still not detected". Inits take a second; they
+	// take turns.
+	initTurn.Lock()
+	defer initTurn.Unlock()
 	s.step(t, "init", "init", "-input=false")
 	return s
 }
+
+// initTurn serialises terraform init across the parallel stacks of a test.
+var initTurn sync.Mutex
 
 // apply applies the deployment with extra -var arguments on top of its own.
 func (s *stack) apply(t *testing.T, extra ...string) {
