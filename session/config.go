@@ -14,6 +14,11 @@ type Config struct {
 	HeartbeatTimeout       time.Duration // silence after which the sweep closes a connection
 	RetentionBuffer        time.Duration // TTL deletes items this long after they stop mattering
 	ReconnectWindow        time.Duration // a lost speaker's session, or a lost listener's seat, waits this long
+	// ClosingGrace is how long an ending's closing mark may stand before
+	// the sweep takes it for a close that never happened (the invocation
+	// died). Longer than the function's timeout, so that the sweep never
+	// closes behind an ending that is still telling its listeners.
+	ClosingGrace time.Duration
 
 	SessionsPerHour          int // per speaker user
 	ListenerJoinsPerMinute   int // per source IP
@@ -36,6 +41,7 @@ func DefaultConfig() Config {
 		HeartbeatTimeout:         90 * time.Second,
 		RetentionBuffer:          time.Hour,
 		ReconnectWindow:          120 * time.Second,
+		ClosingGrace:             2 * time.Minute,
 		SessionsPerHour:          50,
 		ListenerJoinsPerMinute:   10,
 		ConnectionAttemptsPerMin: 20,
@@ -67,6 +73,7 @@ func (c Config) withDefaults() Config {
 	setDur(&c.HeartbeatTimeout, d.HeartbeatTimeout)
 	setDur(&c.RetentionBuffer, d.RetentionBuffer)
 	setDur(&c.ReconnectWindow, d.ReconnectWindow)
+	setDur(&c.ClosingGrace, d.ClosingGrace)
 	setInt(&c.SessionsPerHour, d.SessionsPerHour)
 	setInt(&c.ListenerJoinsPerMinute, d.ListenerJoinsPerMinute)
 	setInt(&c.ConnectionAttemptsPerMin, d.ConnectionAttemptsPerMin)

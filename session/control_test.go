@@ -100,7 +100,7 @@ func TestControl(t *testing.T) {
 	t.Run("listeners that cannot be listed are reported after the change", func(t *testing.T) {
 		f := newFixture(t, session.Config{})
 		f.seed("fr")
-		f.mem.failNext("Connections.Listeners", errBoom)
+		f.mem.failNext("Connections.Audience", errBoom)
 		assert.ErrorIs(t, f.svc.Control(f.ctx(), "spk", session.ControlMute, nil), errBoom)
 		assert.True(t, f.stored(seededID).Broadcast.Muted)
 	})

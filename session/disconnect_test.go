@@ -109,8 +109,8 @@ func TestSpeakerDisconnect(t *testing.T) {
 				assert.False(t, s.Active)
 				assert.Equal(t, session.ReasonSpeakerDisconnected, s.EndedReason)
 				assert.Zero(t, s.ListenerCount)
-				assert.Empty(t, s.PendingClose, "every listener was told")
-				assert.Empty(t, f.mem.connectionIDs(), "every record is gone")
+				assert.Equal(t, []string{"l0"}, f.mem.connectionIDs(), "the speaker's record and the held seat are gone")
+				assert.Equal(t, []string{"l0"}, f.mem.closingIDs(), "the open listener's record is a closing mark until its close's $disconnect")
 				assert.Equal(t, []session.Message{session.SessionEnded{SessionID: seededID, Reason: session.ReasonSpeakerDisconnected}}, f.msgr.to("l0"))
 				assert.Equal(t, []string{"l0"}, f.msgr.closed(), "the held seat has no connection to close")
 			} else {
@@ -206,7 +206,7 @@ func TestDisconnectReportsStorageFailures(t *testing.T) {
 		{name: "a seat that cannot be held", connectionID: "l0", closeCode: 1006, method: "Connections.Hold"},
 		{name: "a seat that cannot be uncounted", connectionID: "l0", closeCode: 1000, method: "Sessions.Release"},
 		{name: "a window that cannot be opened", connectionID: "spk", closeCode: 1001, method: "Sessions.SpeakerLost"},
-		{name: "listeners that cannot be listed after a speaker's loss", connectionID: "spk", closeCode: 1001, method: "Connections.Listeners"},
+		{name: "listeners that cannot be listed after a speaker's loss", connectionID: "spk", closeCode: 1001, method: "Connections.Audience"},
 		{name: "a lost speaker's record that cannot be removed", connectionID: "spk", closeCode: 1006, method: "Connections.DeleteMany"},
 		{name: "a session that cannot be ended", connectionID: "spk", closeCode: 1000, method: "Sessions.End"},
 	}

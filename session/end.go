@@ -10,11 +10,13 @@ import (
 // record is removed. If the speaker refreshed meanwhile, the old
 // connection's end changes nothing.
 //
-// Records are deleted before the listeners are closed, so the $disconnect
-// each close triggers finds nothing and costs one request. The session item
-// keeps the list of listeners still to close until they all were, so if this
-// invocation dies midway the sweep finishes the job: no listener stays
-// connected and invisible.
+// Each open listener's record is replaced by a closing mark before the
+// listener is closed, so the $disconnect each close triggers finds the mark,
+// deletes it and does nothing else: one request. The ending itself writes
+// nothing after its closes, so it never waits behind their $disconnects. If
+// this invocation dies midway, what it left tells the sweep what to finish:
+// records of a session no longer live (before the marks) or marks older than
+// ClosingGrace (after them). No listener stays connected and invisible.
 func (s *Service) EndSession(ctx context.Context, sessionID, speakerConnectionID, reason string) error {
 	_, err := s.endSession(ctx, sessionID, speakerConnectionID, reason)
 	return err
@@ -22,11 +24,11 @@ func (s *Service) EndSession(ctx context.Context, sessionID, speakerConnectionID
 
 // endSession is EndSession that also says whether this call ended it.
 func (s *Service) endSession(ctx context.Context, sessionID, speakerConnectionID, reason string) (ended bool, err error) {
-	listeners, err := s.conns.Listeners(ctx, sessionID, "")
+	listeners, err := s.conns.Audience(ctx, sessionID, "")
 	if err != nil {
 		return false, classify(sessionID, err)
 	}
-	_, err = s.sessions.End(ctx, sessionID, speakerConnectionID, reason, idsOf(listeners), s.now())
+	_, err = s.sessions.End(ctx, sessionID, speakerConnectionID, reason, s.now())
 	switch {
 	case errors.Is(err, ErrNotSpeaker):
 		s.log.InfoContext(ctx, "replaced speaker connection closed", "operation", "disconnect", "correlationId", sessionID)
@@ -40,17 +42,21 @@ func (s *Service) endSession(ctx context.Context, sessionID, speakerConnectionID
 	return true, s.closeListeners(ctx, sessionID, listeners, reason)
 }
 
-// closeListeners removes the records of an ended session's listeners, tells
-// each why and closes it, then marks the ending complete.
+// closeListeners marks the records of an ended session's open listeners as
+// closing, tells each why before closing it, and removes the held seats
+// (their connections are gone already).
 func (s *Service) closeListeners(ctx context.Context, sessionID string, listeners []Connection, reason string) error {
-	if err := s.conns.DeleteMany(ctx, idsOf(listeners)); err != nil {
+	open, held := splitHeld(listeners)
+	if err := s.conns.MarkClosing(ctx, sessionID, reason, idsOf(open), s.now()); err != nil {
 		return classify(sessionID, err)
 	}
-	res := s.fanOut(ctx, connected(listeners), SessionEnded{SessionID: sessionID, Reason: reason}, true)
-	if err := s.sessions.FinishEnd(ctx, sessionID); err != nil {
-		return classify(sessionID, err)
-	}
+	res := s.fanOut(ctx, open, SessionEnded{SessionID: sessionID, Reason: reason}, true)
 	s.log.InfoContext(ctx, "listeners closed", "operation", "endSession", "correlationId", sessionID, "listeners", len(listeners), "delivered", res.Delivered, "gone", len(res.Gone))
+	// Held seats last: if they stay, they are records of a session that is
+	// over, which the sweep removes.
+	if err := s.conns.DeleteMany(ctx, idsOf(held)); err != nil {
+		return classify(sessionID, err)
+	}
 	return nil
 }
 
@@ -92,17 +98,25 @@ func idsOf(conns []Connection) []string {
 
 // connected leaves out held seats: their connections are already gone.
 func connected(conns []Connection) []Connection {
-	out := make([]Connection, 0, len(conns))
+	open, _ := splitHeld(conns)
+	return open
+}
+
+// splitHeld separates the listeners that can be reached from the lost
+// listeners' kept seats.
+func splitHeld(conns []Connection) (open, held []Connection) {
 	for _, c := range conns {
-		if !c.Held() {
-			out = append(out, c)
+		if c.Held() {
+			held = append(held, c)
+		} else {
+			open = append(open, c)
 		}
 	}
-	return out
+	return open, held
 }
 
 // connectedListeners lists the listeners of a session that can be reached.
 func (s *Service) connectedListeners(ctx context.Context, sessionID string) ([]Connection, error) {
-	listeners, err := s.conns.Listeners(ctx, sessionID, "")
+	listeners, err := s.conns.Audience(ctx, sessionID, "")
 	return connected(listeners), err
 }

@@ -67,7 +67,7 @@ func (s *Service) Broadcast(ctx context.Context, sessionID, lang string, payload
 	if err := s.checkTargetLanguage(lang); err != nil {
 		return FanoutResult{}, err
 	}
-	listeners, err := s.conns.Listeners(ctx, sessionID, lang)
+	listeners, err := s.conns.Audience(ctx, sessionID, lang)
 	if err != nil {
 		return FanoutResult{}, classify(sessionID, err)
 	}

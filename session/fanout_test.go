@@ -95,7 +95,7 @@ func TestBroadcast(t *testing.T) {
 
 	t.Run("listeners that cannot be listed are reported", func(t *testing.T) {
 		f := newFixture(t, session.Config{})
-		f.mem.failNext("Connections.Listeners", errBoom)
+		f.mem.failNext("Connections.Audience", errBoom)
 		_, err := f.svc.Broadcast(f.ctx(), seededID, "de", payload)
 		assert.ErrorIs(t, err, errBoom)
 	})

@@ -41,6 +41,17 @@ type record struct {
 	beats         int
 }
 
+// record returns the record of id unless there is none or it is a closing
+// mark, which the store's conditions (attribute_exists(role)) treat as none.
+// The caller holds m.mu.
+func (m *memory) record(id string) (*record, bool) {
+	r, ok := m.records[id]
+	if !ok || r.conn.Closing() {
+		return nil, false
+	}
+	return r, true
+}
+
 func newMemory() *memory {
 	return &memory{
 		sessions: map[string]session.Session{},
@@ -160,16 +171,40 @@ func (m *memory) hideFromLiveSessions(id string) {
 	m.unseen[id] = true
 }
 
-// connectionIDs lists every stored record's id, sorted.
+// connectionIDs lists the id of every stored record and closing mark, sorted.
 func (m *memory) connectionIDs() []string {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return slices.Sorted(maps.Keys(m.records))
 }
 
+// closingIDs lists the ids of the closing marks, sorted.
+func (m *memory) closingIDs() []string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []string
+	for id, r := range m.records {
+		if r.conn.Closing() {
+			out = append(out, id)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// totalCalls is how many port calls were made, failed ones included.
+func (m *memory) totalCalls() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	n := 0
+	for _, c := range m.calls {
+		n += c
+	}
+	return n
+}
+
 func cloneSession(s session.Session) session.Session {
 	s.ByLanguage = maps.Clone(s.ByLanguage)
-	s.PendingClose = slices.Clone(s.PendingClose)
 	return s
 }
 
@@ -328,7 +363,7 @@ func (m memSessions) SpeakerLost(_ context.Context, sessionID, speakerConnection
 }
 
 // End implements session.Sessions.
-func (m memSessions) End(_ context.Context, sessionID, speakerConnectionID, reason string, pendingClose []string, _ time.Time) (session.Session, error) {
+func (m memSessions) End(_ context.Context, sessionID, speakerConnectionID, reason string, _ time.Time) (session.Session, error) {
 	if err := m.enter("Sessions.End"); err != nil {
 		m.mu.Unlock()
 		return session.Session{}, err
@@ -347,26 +382,8 @@ func (m memSessions) End(_ context.Context, sessionID, speakerConnectionID, reas
 	after.ListenerCount = 0
 	after.ByLanguage = map[string]int{}
 	after.Version++
-	after.PendingClose = slices.Clone(pendingClose)
 	m.sessions[sessionID] = after
 	return cloneSession(before), nil
-}
-
-// FinishEnd implements session.Sessions; a session gone or reused is left.
-func (m memSessions) FinishEnd(_ context.Context, sessionID string) error {
-	if err := m.enter("Sessions.FinishEnd"); err != nil {
-		m.mu.Unlock()
-		return err
-	}
-	defer m.mu.Unlock()
-	s, ok := m.sessions[sessionID]
-	if !ok || s.Active {
-		return nil
-	}
-	s = cloneSession(s)
-	s.PendingClose = nil
-	m.sessions[sessionID] = s
-	return nil
 }
 
 // SetBroadcast implements session.Sessions.
@@ -418,14 +435,15 @@ func (m memConnections) Get(_ context.Context, id string) (session.Connection, e
 		return session.Connection{}, err
 	}
 	defer m.mu.Unlock()
-	r, ok := m.records[id]
+	r, ok := m.record(id)
 	if !ok {
 		return session.Connection{}, session.ErrNotFound
 	}
 	return r.conn, nil
 }
 
-// Remove implements session.Connections: a held seat is not removed.
+// Remove implements session.Connections: a held seat is not removed; a
+// closing mark is, and reported as none.
 func (m memConnections) Remove(_ context.Context, id string) (session.Connection, error) {
 	if err := m.enter("Connections.Remove"); err != nil {
 		m.mu.Unlock()
@@ -437,6 +455,9 @@ func (m memConnections) Remove(_ context.Context, id string) (session.Connection
 		return session.Connection{}, session.ErrNotFound
 	}
 	delete(m.records, id)
+	if r.conn.Closing() {
+		return session.Connection{}, session.ErrNotFound
+	}
 	return r.conn, nil
 }
 
@@ -447,7 +468,7 @@ func (m memConnections) Hold(_ context.Context, id string, until time.Time) (ses
 		return session.Connection{}, err
 	}
 	defer m.mu.Unlock()
-	r, ok := m.records[id]
+	r, ok := m.record(id)
 	if !ok || r.conn.Held() {
 		return session.Connection{}, session.ErrNotFound
 	}
@@ -463,7 +484,7 @@ func (m memConnections) ReleaseHeld(_ context.Context, id string, now time.Time)
 		return session.Connection{}, err
 	}
 	defer m.mu.Unlock()
-	r, ok := m.records[id]
+	r, ok := m.record(id)
 	if !ok || !r.conn.Held() || r.conn.HeldUntil.After(now) {
 		return session.Connection{}, session.ErrNotFound
 	}
@@ -484,7 +505,7 @@ func (m memConnections) Reclaim(_ context.Context, old, c session.Connection, no
 	if _, dup := m.records[c.ID]; dup {
 		return session.ErrDuplicateConnection
 	}
-	r, ok := m.records[old.ID]
+	r, ok := m.record(old.ID)
 	if !ok || r.conn.ResumeHash != old.ResumeHash || r.conn.SessionID != old.SessionID ||
 		r.conn.TargetLanguage != old.TargetLanguage || r.conn.Role != session.RoleListener ||
 		(r.conn.Held() && !r.conn.HeldUntil.After(now)) {
@@ -505,7 +526,7 @@ func (m memConnections) Replace(_ context.Context, old, c session.Connection) er
 	if _, dup := m.records[c.ID]; dup {
 		return session.ErrDuplicateConnection
 	}
-	r, ok := m.records[old.ID]
+	r, ok := m.record(old.ID)
 	if !ok || r.conn.Held() {
 		return session.ErrNotFound
 	}
@@ -522,6 +543,12 @@ func (m memConnections) Listeners(_ context.Context, sessionID, lang string) ([]
 		return nil, err
 	}
 	defer m.mu.Unlock()
+	return m.listeners(sessionID, lang), nil
+}
+
+// listeners is what the listeners index holds for (sessionID, lang), in its
+// order (language, then id). The caller holds m.mu.
+func (m *memory) listeners(sessionID, lang string) []session.Connection {
 	var out []session.Connection
 	for _, r := range m.records {
 		c := r.conn
@@ -532,7 +559,37 @@ func (m memConnections) Listeners(_ context.Context, sessionID, lang string) ([]
 	slices.SortFunc(out, func(a, b session.Connection) int {
 		return cmp.Or(strings.Compare(a.TargetLanguage, b.TargetLanguage), strings.Compare(a.ID, b.ID))
 	})
+	return out
+}
+
+// Audience implements session.Connections with Listeners' records cut to
+// the fields the store's projection reads.
+func (m memConnections) Audience(_ context.Context, sessionID, lang string) ([]session.Connection, error) {
+	if err := m.enter("Connections.Audience"); err != nil {
+		m.mu.Unlock()
+		return nil, err
+	}
+	defer m.mu.Unlock()
+	full := m.listeners(sessionID, lang)
+	out := make([]session.Connection, len(full))
+	for i, c := range full {
+		out[i] = session.Connection{ID: c.ID, SessionID: c.SessionID, Role: c.Role, TargetLanguage: c.TargetLanguage, HeldUntil: c.HeldUntil}
+	}
 	return out, nil
+}
+
+// MarkClosing implements session.Connections: a mark replaces whatever
+// record there was, or none.
+func (m memConnections) MarkClosing(_ context.Context, sessionID, reason string, ids []string, now time.Time) error {
+	if err := m.enter("Connections.MarkClosing"); err != nil {
+		m.mu.Unlock()
+		return err
+	}
+	defer m.mu.Unlock()
+	for _, id := range ids {
+		m.records[id] = &record{conn: session.Connection{ID: id, SessionID: sessionID, ClosingSince: now, ClosingReason: reason}}
+	}
+	return nil
 }
 
 // DeleteMany implements session.Connections; held or not, present or not.
@@ -556,7 +613,7 @@ func (m memConnections) Touch(_ context.Context, connectionID, requestID string,
 		return session.Connection{}, err
 	}
 	defer m.mu.Unlock()
-	r, ok := m.records[connectionID]
+	r, ok := m.record(connectionID)
 	if !ok {
 		return session.Connection{}, session.ErrNotFound
 	}
@@ -588,7 +645,7 @@ func (m memConnections) SwitchLanguage(_ context.Context, c session.Connection, 
 	}
 	defer m.mu.Unlock()
 	from := c.TargetLanguage
-	r, ok := m.records[c.ID]
+	r, ok := m.record(c.ID)
 	if !ok {
 		return session.ErrNotFound
 	}
@@ -608,8 +665,7 @@ func (m memConnections) SwitchLanguage(_ context.Context, c session.Connection, 
 	return nil
 }
 
-// LiveSessions implements session.SweepScans: active sessions and ended
-// ones with listeners still to close.
+// LiveSessions implements session.SweepScans: the active sessions.
 func (m memScans) LiveSessions(context.Context) ([]session.Session, error) {
 	if err := m.enter("SweepScans.LiveSessions"); err != nil {
 		m.mu.Unlock()
@@ -618,7 +674,7 @@ func (m memScans) LiveSessions(context.Context) ([]session.Session, error) {
 	defer m.mu.Unlock()
 	var out []session.Session
 	for _, id := range slices.Sorted(maps.Keys(m.sessions)) {
-		if s := m.sessions[id]; !m.unseen[id] && (s.Active || len(s.PendingClose) > 0) {
+		if s := m.sessions[id]; !m.unseen[id] && s.Active {
 			out = append(out, cloneSession(s))
 		}
 	}

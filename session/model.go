@@ -33,9 +33,6 @@ type Session struct {
 	// GapPaused is the pause a lost speaker connection put on the broadcast;
 	// it is lifted when the speaker returns, unlike the speaker's own pause.
 	GapPaused bool
-	// PendingClose lists the listener connections an ending still has to
-	// notify and close; the sweep finishes the job if that invocation died.
-	PendingClose []string
 }
 
 // Live reports whether listeners may join at now.
@@ -86,7 +83,17 @@ type Connection struct {
 	// HeldUntil is set when a listener's connection was lost: its seat is
 	// kept for it until then.
 	HeldUntil time.Time
+	// ClosingSince is set on the closing mark an ending leaves in place of
+	// an open listener's record (SessionID is then the ended session and
+	// ClosingReason why it ended): the listener is being told and closed.
+	// The $disconnect of that close deletes the mark; a mark older than
+	// ClosingGrace is a close that never happened, which the sweep makes.
+	ClosingSince  time.Time
+	ClosingReason string
 }
 
 // Held reports whether the connection is a lost listener's kept seat.
 func (c Connection) Held() bool { return !c.HeldUntil.IsZero() }
+
+// Closing reports whether the record is an ending's closing mark.
+func (c Connection) Closing() bool { return !c.ClosingSince.IsZero() }

@@ -44,12 +44,10 @@ type Sessions interface {
 	// connection is the speaker now, ErrNotFound when it is over.
 	SpeakerLost(ctx context.Context, sessionID, speakerConnectionID string, deadline time.Time) (Session, error)
 	// End deactivates the session if speakerConnectionID is still its
-	// speaker, resets its counts and records pendingClose, the listeners
-	// still to notify. It returns the session as it was. ErrNotSpeaker when
-	// another connection took over, ErrNotFound when it is already over.
-	End(ctx context.Context, sessionID, speakerConnectionID, reason string, pendingClose []string, now time.Time) (Session, error)
-	// FinishEnd records that every listener of an ended session was told.
-	FinishEnd(ctx context.Context, sessionID string) error
+	// speaker and resets its counts. It returns the session as it was.
+	// ErrNotSpeaker when another connection took over, ErrNotFound when it
+	// is already over.
+	End(ctx context.Context, sessionID, speakerConnectionID, reason string, now time.Time) (Session, error)
 	// SetBroadcast applies change if speakerConnectionID is the speaker and
 	// returns the session before the change. ErrNotSpeaker, ErrNotFound.
 	SetBroadcast(ctx context.Context, sessionID, speakerConnectionID string, change BroadcastChange) (Session, error)
@@ -80,8 +78,19 @@ type Connections interface {
 	// Listeners lists the listener records of a session, of one language
 	// when lang is not empty.
 	Listeners(ctx context.Context, sessionID, lang string) ([]Connection, error)
+	// Audience is Listeners with only what a fan-out needs: each listener's
+	// ID, SessionID, Role, TargetLanguage and HeldUntil. Reading three
+	// attributes of each record instead of all of them makes an ending's
+	// read of 500 records several times faster.
+	Audience(ctx context.Context, sessionID, lang string) ([]Connection, error)
 	// DeleteMany removes records in batches.
 	DeleteMany(ctx context.Context, ids []string) error
+	// MarkClosing puts a closing mark (ClosingSince now, the session and the
+	// reason it ended) in place of each record in ids, in batches and
+	// unconditionally. Every other method treats a mark as no record, except
+	// Remove, which deletes it and reports ErrNotFound, and AllConnections,
+	// which lists it.
+	MarkClosing(ctx context.Context, sessionID, reason string, ids []string, now time.Time) error
 	// Touch records a heartbeat at now and returns the record as it was
 	// before. *RateLimitedError when the connection already sent limit
 	// heartbeats this minute; ErrNotFound for unknown connections;
@@ -96,11 +105,10 @@ type Connections interface {
 
 // SweepScans are the whole-table reads and the guarded repair the sweep uses.
 type SweepScans interface {
-	// LiveSessions lists the active sessions and the ended ones whose
-	// listeners are still to be closed; its cost follows those, never the
-	// ended ones awaiting TTL.
+	// LiveSessions lists the active sessions; its cost follows those, never
+	// the ended ones awaiting TTL.
 	LiveSessions(ctx context.Context) ([]Session, error)
-	// AllConnections lists every connection record.
+	// AllConnections lists every connection record and closing mark.
 	AllConnections(ctx context.Context) ([]Connection, error)
 	// SetCounts overwrites the counts of sess unless they changed since it
 	// was read (sess.Version): ErrCountsChanged when they did.

@@ -13,17 +13,18 @@ type SweepReport struct {
 	SpeakersLost   int // speakers found gone or silent: their reconnect window opened
 	Closed         int // silent connections closed (a listener's seat is held)
 	Released       int // held seats not reclaimed within the window
-	Orphans        int // records of connections whose session is over
+	Orphans        int // records, or stale closing marks, of connections whose session is over
 	Reconciled     int // sessions whose counts were corrected
 	Failures       int // repairs that failed; the next sweep retries
 }
 
 // Sweep is the scheduled repair (every minute on AWS). In order:
 // sessions (end expired ones and those whose speaker's window passed; open
-// the window of a speaker that is gone or silent; finish endings that died
-// midway), listeners (close silent ones, holding their seat; release seats
-// held past the window; remove records of ended sessions), then counts (make
-// every live session's counts match its records). Every step is idempotent,
+// the window of a speaker that is gone or silent), listeners (close silent
+// ones, holding their seat; release seats held past the window; tell and
+// close the listeners of ended sessions that an ending which died midway
+// left open), then counts (make every live session's counts match its
+// records). Every step is idempotent,
 // so overlapping sweeps and late $disconnects are harmless.
 //
 // Cost: one Query of the live-sessions index, ceil(S/100) BatchGetItem and a

@@ -7,12 +7,19 @@ import (
 
 // sweepListeners repairs listener records: a silent listener is closed and its
 // seat held (a heartbeat timeout is a lost connection); a seat held past the
-// window is released; a record of an ended session is removed. It returns
-// the records per running session and language, and the sessions whose
-// counts it changed itself.
+// window is released; a record of an ended session, or a closing mark older
+// than ClosingGrace, is a listener an ending did not close: it is told why
+// and closed. It returns the records per running session and language, and
+// the sessions whose counts it changed itself.
 func (sw sweep) sweepListeners(ctx context.Context, conns []Connection, running map[string]Session) (counts map[string]map[string]int, touched map[string]bool) {
 	counts, touched = map[string]map[string]int{}, map[string]bool{}
 	for _, c := range conns {
+		if c.Closing() {
+			if sw.now.Sub(c.ClosingSince) >= sw.cfg.ClosingGrace {
+				sw.closeOrphan(ctx, c, c.ClosingReason)
+			}
+			continue
+		}
 		if c.Role != RoleListener {
 			continue
 		}
@@ -20,8 +27,10 @@ func (sw sweep) sweepListeners(ctx context.Context, conns []Connection, running 
 		switch {
 		case !ok && sw.known[c.SessionID]:
 			// Ended by this sweep with its listeners, or left for the next.
-		case !ok && sw.orphaned(ctx, c):
-			sw.removeOrphan(ctx, c)
+		case !ok:
+			if sess, over := sw.orphaned(ctx, c); over {
+				sw.closeOrphan(ctx, c, sess.EndedReason)
+			}
 		case ok && c.Held() && !sw.now.Before(c.HeldUntil):
 			sw.releaseHeld(ctx, c)
 			touched[sess.ID] = true
@@ -42,23 +51,32 @@ func (sw sweep) count(counts map[string]map[string]int, c Connection) {
 	counts[c.SessionID][c.TargetLanguage]++
 }
 
-// orphaned reports whether a listener's session is over. The sweep's list of
-// live sessions predates its scan, so a session created in between is
-// checked again before anything is closed.
-func (sw sweep) orphaned(ctx context.Context, c Connection) bool {
+// orphaned reports whether a listener's session is over, and returns it when
+// it still exists. The sweep's list of live sessions predates its scan, so a
+// session created in between is checked again before anything is closed.
+func (sw sweep) orphaned(ctx context.Context, c Connection) (Session, bool) {
 	sess, err := sw.sessions.Get(ctx, c.SessionID)
 	if errors.Is(err, ErrNotFound) {
-		return true
+		return Session{}, true
 	}
-	return err == nil && !sess.Live(sw.now)
+	return sess, err == nil && !sess.Live(sw.now)
 }
 
-func (sw sweep) removeOrphan(ctx context.Context, c Connection) {
+// closeOrphan removes the record (or closing mark) of a listener whose
+// session is over and, unless its seat was a held one, tells it why (when
+// known) and closes it: what the ending would have done. A listener the
+// ending told just before it died may hear it twice.
+func (sw sweep) closeOrphan(ctx context.Context, c Connection, reason string) {
 	if err := sw.conns.DeleteMany(ctx, []string{c.ID}); err != nil {
 		sw.failed(ctx, "remove an orphan record", c.SessionID, err)
 		return
 	}
 	if !c.Held() {
+		if reason != "" {
+			if err := sw.messenger.Send(ctx, c.ID, SessionEnded{SessionID: c.SessionID, Reason: reason}); err != nil && !errors.Is(err, ErrConnectionGone) {
+				sw.failed(ctx, "tell an orphan why", c.SessionID, err)
+			}
+		}
 		sw.disconnect(ctx, c)
 	}
 	sw.rep.Orphans++

@@ -6,15 +6,10 @@ import (
 )
 
 // sweepSessions ends the sessions that are over, opens the reconnect window of
-// speakers found gone or silent, finishes endings that died midway, and
-// returns the sessions still running.
+// speakers found gone or silent, and returns the sessions still running.
 func (sw sweep) sweepSessions(ctx context.Context, live []Session) map[string]Session {
 	running := map[string]Session{}
 	for _, sess := range live {
-		if !sess.Active {
-			sw.finishEnding(ctx, sess)
-			continue
-		}
 		speaker, present := sw.byID[sess.SpeakerConnectionID]
 		switch {
 		case !sw.now.Before(sess.ExpiresAt):
@@ -51,18 +46,6 @@ func (sw sweep) end(ctx context.Context, sess Session, reason string, speaker Co
 		sw.closeConnection(ctx, speaker)
 	}
 	sw.rep.Ended++
-}
-
-// finishEnding completes an ending whose invocation died before every
-// listener was closed. Listeners it already told may hear it twice.
-func (sw sweep) finishEnding(ctx context.Context, sess Session) {
-	pending := make([]Connection, len(sess.PendingClose))
-	for i, id := range sess.PendingClose {
-		pending[i] = Connection{ID: id, SessionID: sess.ID, Role: RoleListener}
-	}
-	if err := sw.closeListeners(ctx, sess.ID, pending, sess.EndedReason); err != nil {
-		sw.failed(ctx, "finish ending", sess.ID, err)
-	}
 }
 
 // closeConnection removes a connection's record, then closes it through

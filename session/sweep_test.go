@@ -40,8 +40,9 @@ func TestSweepPhases(t *testing.T) {
 				for _, id := range []string{"spk", "l0", "l1"} {
 					assert.Equal(t, ended(session.ReasonExpired), f.msgr.to(id), id)
 				}
-				assert.Contains(t, f.msgr.closed(), "spk")
-				assert.Empty(t, f.mem.connectionIDs())
+				assert.ElementsMatch(t, []string{"spk", "l0", "l1"}, f.msgr.closed())
+				assert.Equal(t, []string{"l0", "l1"}, f.mem.connectionIDs(), "closing marks, until the closes' $disconnects")
+				assert.Equal(t, []string{"l0", "l1"}, f.mem.closingIDs())
 			},
 		},
 		{
@@ -100,20 +101,20 @@ func TestSweepPhases(t *testing.T) {
 			},
 		},
 		{
-			name: "an ending that died midway is finished",
+			name: "the closing marks of an ending that died midway are told and closed after the grace",
 			arrange: func(f *fixture) {
 				s := f.stored(seededID)
 				s.Active, s.EndedReason, s.ListenerCount, s.ByLanguage = false, session.ReasonSpeakerEnded, 0, map[string]int{}
-				s.PendingClose = []string{"l0", "l1"}
 				f.mem.putSession(s)
-				require.NoError(f.t, memConnections{f.mem}.DeleteMany(f.ctx(), []string{"spk", "l0"}))
+				require.NoError(f.t, memConnections{f.mem}.DeleteMany(f.ctx(), []string{"spk"}))
+				require.NoError(f.t, memConnections{f.mem}.MarkClosing(f.ctx(), seededID, session.ReasonSpeakerEnded, []string{"l0", "l1"}, start))
 			},
-			after: time.Minute,
-			want:  session.SweepReport{},
+			after: session.DefaultConfig().ClosingGrace,
+			want:  session.SweepReport{Orphans: 2},
 			check: func(t *testing.T, f *fixture) {
-				assert.Empty(t, f.stored(seededID).PendingClose)
 				assert.Equal(t, ended(session.ReasonSpeakerEnded), f.msgr.to("l0"))
 				assert.Equal(t, ended(session.ReasonSpeakerEnded), f.msgr.to("l1"))
+				assert.Equal(t, []string{"l0", "l1"}, f.msgr.closed())
 				assert.Empty(t, f.mem.connectionIDs())
 			},
 		},
@@ -395,11 +396,9 @@ func TestSweepFailures(t *testing.T) {
 			f.mem.putSession(s)
 			f.mem.failNext("SweepScans.SetCounts", errBoom)
 		}},
-		{name: "an ending that cannot be finished", want: session.SweepReport{Failures: 1}, arrange: func(f *fixture) {
-			s := f.stored(seededID)
-			s.Active, s.PendingClose = false, []string{"gone-already"}
-			f.mem.putSession(s)
-			f.mem.failNext("Sessions.FinishEnd", errBoom)
+		{name: "a stale closing mark that cannot be removed", want: session.SweepReport{ActiveSessions: 1, TotalListeners: 2, Failures: 1}, arrange: func(f *fixture) {
+			f.mem.putConnection(session.Connection{ID: "gone-already", SessionID: otherID, ClosingSince: start.Add(-time.Hour), ClosingReason: session.ReasonExpired})
+			f.mem.failNext("Connections.DeleteMany", errBoom)
 		}},
 	}
 	for _, tc := range cases {

@@ -142,7 +142,7 @@ func TestWelcomeOfAReturningSpeaker(t *testing.T) {
 		w, err := f.connect("spk2", "10.0.0.1", speakerRefreshQuery(seededID, aliceToken))
 		require.NoError(t, err)
 		f.msgr.reset()
-		f.mem.failNext("Connections.Listeners", errBoom)
+		f.mem.failNext("Connections.Audience", errBoom)
 		require.NoError(t, f.svc.Welcome(f.ctx(), w))
 		assert.Empty(t, f.msgr.to("l0"))
 	})

@@ -32,7 +32,7 @@ func (s *Connections) Register(ctx context.Context, c session.Connection) error 
 func (s *Connections) Get(ctx context.Context, id string) (session.Connection, error) {
 	var it connectionItem
 	err := s.connections.Get(attrConnectionID, id).Consistent(true).One(ctx, &it)
-	if errors.Is(err, dynamo.ErrNotFound) {
+	if errors.Is(err, dynamo.ErrNotFound) || (err == nil && it.closing()) {
 		return session.Connection{}, fmt.Errorf("get connection: %w", session.ErrNotFound)
 	}
 	if err != nil {
@@ -43,13 +43,14 @@ func (s *Connections) Get(ctx context.Context, id string) (session.Connection, e
 
 // Remove deletes a record that is not a held seat and returns it, in one
 // write; a second call for the same id finds nothing, which is what makes
-// $disconnect idempotent.
+// $disconnect idempotent. A closing mark is deleted and reported as no
+// record: the close it stood for has happened.
 func (s *Connections) Remove(ctx context.Context, id string) (session.Connection, error) {
 	var it connectionItem
 	err := s.retryConflicts(ctx, func() error {
 		return s.connections.Delete(attrConnectionID, id).If("attribute_not_exists($)", attrHeldUntil).OldValue(ctx, &it)
 	})
-	if errors.Is(err, dynamo.ErrNotFound) || dynamo.IsCondCheckFailed(err) {
+	if errors.Is(err, dynamo.ErrNotFound) || dynamo.IsCondCheckFailed(err) || (err == nil && it.closing()) {
 		return session.Connection{}, fmt.Errorf("remove connection: %w", session.ErrNotFound)
 	}
 	if err != nil {
@@ -64,7 +65,7 @@ func (s *Connections) Hold(ctx context.Context, id string, until time.Time) (ses
 	err := s.retryConflicts(ctx, func() error {
 		return s.connections.Update(attrConnectionID, id).
 			Set(attrHeldUntil, ms(until)).
-			If("attribute_exists($) AND attribute_not_exists($)", attrConnectionID, attrHeldUntil).
+			If("attribute_exists($) AND attribute_not_exists($)", attrRole, attrHeldUntil).
 			Value(ctx, &it)
 	})
 	if dynamo.IsCondCheckFailed(err) {
@@ -123,7 +124,7 @@ func (s *Connections) Replace(ctx context.Context, old session.Connection, c ses
 	err := s.retryConflicts(ctx, func() error {
 		return s.tx().
 			Delete(s.connections.Delete(attrConnectionID, old.ID).
-				If("attribute_exists($) AND attribute_not_exists($)", attrConnectionID, attrHeldUntil)).
+				If("attribute_exists($) AND attribute_not_exists($)", attrRole, attrHeldUntil)).
 			Put(s.connections.Put(s.cfg.newConnectionItem(c)).If("attribute_not_exists($)", attrConnectionID)).
 			Run(ctx)
 	})
@@ -154,6 +155,45 @@ func (s *Connections) Listeners(ctx context.Context, sessionID, lang string) ([]
 		out = append(out, it.domain())
 	}
 	return out, nil
+}
+
+// Audience queries the listeners index for ids, languages and holds only:
+// the store's Query cost is per item read either way, but the response (and
+// moto's time to build it) shrinks several times.
+func (s *Connections) Audience(ctx context.Context, sessionID, lang string) ([]session.Connection, error) {
+	q := s.connections.Get(attrSessionID, sessionID).Index(listenersIndex).
+		Project(attrConnectionID, attrTargetLanguage, attrHeldUntil)
+	if lang != "" {
+		q = q.Range(attrTargetLanguage, dynamo.Equal, lang)
+	}
+	var items []connectionItem
+	if err := q.All(ctx, &items); err != nil {
+		return nil, failure("list the audience", err)
+	}
+	out := make([]session.Connection, 0, len(items))
+	for _, it := range items {
+		out = append(out, session.Connection{ID: it.ConnectionID, SessionID: sessionID, Role: session.RoleListener,
+			TargetLanguage: it.TargetLanguage, HeldUntil: fromMS(it.HeldUntil)})
+	}
+	return out, nil
+}
+
+// MarkClosing overwrites records with closing marks in batches of 25
+// (BatchWriteItem's limit, which retries unprocessed items). A mark outlives
+// the sweep's grace and goes with TTL if nothing else removes it.
+func (s *Connections) MarkClosing(ctx context.Context, sessionID, reason string, ids []string, now time.Time) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	marks := make([]any, len(ids))
+	for i, id := range ids {
+		marks[i] = closingMarkItem{ConnectionID: id, ClosingSince: ms(now), ClosingSession: sessionID, ClosingReason: reason,
+			TTL: now.Add(s.cfg.RetentionBuffer).Unix()}
+	}
+	if _, err := s.connections.Batch(attrConnectionID).Write().Put(marks...).Run(ctx); err != nil {
+		return failure("mark connections closing", err)
+	}
+	return nil
 }
 
 // DeleteMany removes records in batches of 25 (BatchWriteItem's limit),

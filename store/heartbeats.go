@@ -29,7 +29,7 @@ func (s *Connections) Touch(ctx context.Context, connectionID, requestID string,
 		up := s.connections.Update(attrConnectionID, connectionID).
 			Set(attrLastSeenAt, ms(now)).
 			SetExpr("$ = if_not_exists($, ?) + ?", attr, attr, 0, 1).
-			If("attribute_exists($)", attrConnectionID).
+			If("attribute_exists($)", attrRole).
 			If("(attribute_not_exists($) OR $ < ?)", attr, attr, limit)
 		if requestID != "" {
 			up = up.Set(attrLastRequestID, requestID).
@@ -44,7 +44,7 @@ func (s *Connections) Touch(ctx context.Context, connectionID, requestID string,
 		var cur connectionItem
 		gerr := s.connections.Get(attrConnectionID, connectionID).Consistent(true).One(ctx, &cur)
 		switch {
-		case errors.Is(gerr, dynamo.ErrNotFound):
+		case errors.Is(gerr, dynamo.ErrNotFound) || (gerr == nil && cur.closing()):
 			return session.Connection{}, fmt.Errorf("heartbeat: %w", session.ErrNotFound)
 		case gerr != nil:
 			return session.Connection{}, failure("heartbeat", gerr)

@@ -25,7 +25,6 @@ const (
 	attrVolume              = "volume"
 	attrGapPaused           = "gapPaused"
 	attrReconnectDeadline   = "reconnectDeadline"
-	attrPendingClose        = "pendingClose"
 	// Connections
 	attrConnectionID   = "connectionId"
 	attrRole           = "role"
@@ -35,6 +34,7 @@ const (
 	attrLastRequestID  = "lastRequestId"
 	attrHeldUntil      = "heldUntil"
 	attrResumeHash     = "resumeHash"
+	attrClosingSince   = "closingSince"
 	heartbeatAttrBase  = "hb" // + Unix minute: the heartbeat counter of that minute
 	// RateLimits
 	attrIdentifier = "identifier"
@@ -49,10 +49,9 @@ const (
 // sessionItem is one row of Sessions.
 type sessionItem struct {
 	SessionID string `dynamo:"sessionId,hash"`
-	// Live is set while the session is active (or its ending still has
-	// listeners to close) and removed after, so the sparse live-sessions
-	// index holds only what the sweep must look at: its cost follows live
-	// sessions, not the ended ones awaiting TTL.
+	// Live is set while the session is active and removed when it ends, so
+	// the sparse live-sessions index holds only what the sweep must look at:
+	// its cost follows live sessions, not the ended ones awaiting TTL.
 	Live                string         `dynamo:"live,omitempty" index:"live-sessions-index,hash"`
 	SpeakerConnectionID string         `dynamo:"speakerConnectionId"`
 	SpeakerUserID       string         `dynamo:"speakerUserId"`
@@ -73,7 +72,6 @@ type sessionItem struct {
 	Volume              float64        `dynamo:"volume"`
 	GapPaused           bool           `dynamo:"gapPaused,omitempty"`
 	ReconnectDeadline   int64          `dynamo:"reconnectDeadline,omitempty"` // Unix ms
-	PendingClose        []string       `dynamo:"pendingClose,set,omitempty"`
 	TTL                 int64          `dynamo:"ttl"` // Unix seconds, for DynamoDB TTL
 }
 
@@ -94,6 +92,22 @@ type connectionItem struct {
 	// a replayed heartbeat changes nothing.
 	LastRequestID string `dynamo:"lastRequestId,omitempty"`
 	TTL           int64  `dynamo:"ttl"`
+	// Set only on a closing mark (closingMarkItem).
+	ClosingSince   int64  `dynamo:"closingSince,omitempty"` // Unix ms
+	ClosingSession string `dynamo:"closingSession,omitempty"`
+	ClosingReason  string `dynamo:"closingReason,omitempty"`
+}
+
+// closingMarkItem is what an ending writes in place of an open listener's
+// record (session.Connection.ClosingSince). It has no sessionId, so no index
+// holds it, and no role, which every condition on a live record requires
+// (attribute_exists(role)): to every write but a delete it is no record.
+type closingMarkItem struct {
+	ConnectionID   string `dynamo:"connectionId,hash"`
+	ClosingSince   int64  `dynamo:"closingSince"`
+	ClosingSession string `dynamo:"closingSession"`
+	ClosingReason  string `dynamo:"closingReason"`
+	TTL            int64  `dynamo:"ttl"`
 }
 
 // rateLimitItem is one counter window; its sets hold the counted request ids.
@@ -143,7 +157,7 @@ func (it sessionItem) domain() session.Session {
 		CreatedAt: fromMS(it.CreatedAt), ExpiresAt: fromMS(it.ExpiresAt), Active: it.IsActive, EndedReason: it.EndedReason,
 		ListenerCount: it.ListenerCount, ByLanguage: it.ByLanguage, Version: it.CountVersion,
 		Broadcast:         session.BroadcastState{Paused: it.Paused, Muted: it.Muted, Volume: it.Volume},
-		ReconnectDeadline: deadline, GapPaused: it.GapPaused, PendingClose: it.PendingClose,
+		ReconnectDeadline: deadline, GapPaused: it.GapPaused,
 	}
 }
 
@@ -163,7 +177,12 @@ func msOrZero(t time.Time) int64 {
 	return ms(t)
 }
 
+func (it connectionItem) closing() bool { return it.ClosingSince != 0 }
+
 func (it connectionItem) domain() session.Connection {
+	if it.closing() {
+		return session.Connection{ID: it.ConnectionID, SessionID: it.ClosingSession, ClosingSince: fromMS(it.ClosingSince), ClosingReason: it.ClosingReason}
+	}
 	return session.Connection{
 		ID: it.ConnectionID, SessionID: it.SessionID, TargetLanguage: it.TargetLanguage, Role: session.Role(it.Role), UserID: it.UserID,
 		ConnectedAt: fromMS(it.ConnectedAt), LastSeenAt: fromMS(it.LastSeenAt), SourceIPHash: it.SourceIPHash, ResumeHash: it.ResumeHash,

@@ -178,25 +178,20 @@ func (s *Sessions) SpeakerLost(ctx context.Context, sessionID, speakerConnection
 }
 
 // End deactivates a session still owned by speakerConnectionID, resets its
-// counts and records the listeners still to close. The session stays in the
-// live-sessions index until FinishEnd, so the sweep can finish the job.
-func (s *Sessions) End(ctx context.Context, sessionID, speakerConnectionID, reason string, pendingClose []string, now time.Time) (session.Session, error) {
+// counts and takes it out of the live-sessions index.
+func (s *Sessions) End(ctx context.Context, sessionID, speakerConnectionID, reason string, now time.Time) (session.Session, error) {
 	var before sessionItem
 	err := s.retryConflicts(ctx, func() error {
-		up := s.sessions.Update(attrSessionID, sessionID).
+		return s.sessions.Update(attrSessionID, sessionID).
 			Set(attrIsActive, false).
 			Set(attrEndedReason, reason).
 			Set(attrListenerCount, 0).
 			Set(attrByLanguage, map[string]int{}).
 			Add(attrCountVersion, 1).
 			Set(attrTTL, now.Add(s.cfg.RetentionBuffer).Unix()).
-			If("$ = ? AND $ = ?", attrIsActive, true, attrSpeakerConnectionID, speakerConnectionID)
-		if len(pendingClose) > 0 {
-			up = up.SetSet(attrPendingClose, pendingClose)
-		} else {
-			up = up.Remove(attrLive)
-		}
-		return up.OldValue(ctx, &before)
+			Remove(attrLive).
+			If("$ = ? AND $ = ?", attrIsActive, true, attrSpeakerConnectionID, speakerConnectionID).
+			OldValue(ctx, &before)
 	})
 	if dynamo.IsCondCheckFailed(err) {
 		return session.Session{}, s.explainRefusal(ctx, "end session", sessionID, func(x session.Session) bool { return x.Active }, session.ErrNotSpeaker)
@@ -205,23 +200,6 @@ func (s *Sessions) End(ctx context.Context, sessionID, speakerConnectionID, reas
 		return session.Session{}, failure("end session", err)
 	}
 	return before.domain(), nil
-}
-
-// FinishEnd takes an ended session out of the sweep's sight.
-func (s *Sessions) FinishEnd(ctx context.Context, sessionID string) error {
-	err := s.retryConflicts(ctx, func() error {
-		return s.sessions.Update(attrSessionID, sessionID).
-			Remove(attrPendingClose, attrLive).
-			If("attribute_exists($) AND $ = ?", attrSessionID, attrIsActive, false).
-			Run(ctx)
-	})
-	if dynamo.IsCondCheckFailed(err) {
-		return nil // gone, or reused for a new session: nothing left to finish
-	}
-	if err != nil {
-		return failure("finish end", err)
-	}
-	return nil
 }
 
 // SetBroadcast applies a speaker's control and returns the state before it.

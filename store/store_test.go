@@ -180,7 +180,7 @@ func TestSessionLifecycle(t *testing.T) {
 		require.NoError(t, err)
 		assert.True(t, got.SpeakerConnected())
 		assert.False(t, got.EffectiveBroadcast().Paused)
-		_, err = sessions.End(ctx, sess.ID, "spk", session.ReasonSpeakerDisconnected, nil, t0)
+		_, err = sessions.End(ctx, sess.ID, "spk", session.ReasonSpeakerDisconnected, t0)
 		assert.ErrorIs(t, err, session.ErrNotSpeaker, "the replaced connection must not end the session")
 	})
 
@@ -205,27 +205,84 @@ func TestSessionLifecycle(t *testing.T) {
 		assert.Equal(t, 0, got.ByLanguage["fr"])
 	})
 
-	t.Run("end session deactivates once and keeps the session visible until its listeners are closed", func(t *testing.T) {
-		_, err := sessions.End(ctx, sess.ID, "spk-new", session.ReasonSpeakerDisconnected, []string{"l2"}, t0)
+	t.Run("the audience is the listeners' ids, languages and holds", func(t *testing.T) {
+		require.NoError(t, conns.Register(ctx, listener("l3", sess.ID, "es")))
+		_, err := conns.Hold(ctx, "l3", t0.Add(time.Minute))
 		require.NoError(t, err)
-		_, err = sessions.End(ctx, sess.ID, "spk-new", session.ReasonSpeakerDisconnected, nil, t0)
+		audience, err := conns.Audience(ctx, sess.ID, "")
+		require.NoError(t, err)
+		full, err := conns.Listeners(ctx, sess.ID, "")
+		require.NoError(t, err)
+		require.Len(t, audience, 2)
+		require.Len(t, full, 2)
+		for i, c := range full {
+			assert.Equal(t, session.Connection{ID: c.ID, SessionID: sess.ID, Role: session.RoleListener, TargetLanguage: c.TargetLanguage, HeldUntil: c.HeldUntil}, audience[i])
+		}
+		de, err := conns.Audience(ctx, sess.ID, "de")
+		require.NoError(t, err)
+		assert.Equal(t, []string{"l2"}, ids(de))
+	})
+
+	t.Run("end session deactivates once and leaves the sweep's sight", func(t *testing.T) {
+		_, err := sessions.End(ctx, sess.ID, "spk-new", session.ReasonSpeakerDisconnected, t0)
+		require.NoError(t, err)
+		_, err = sessions.End(ctx, sess.ID, "spk-new", session.ReasonSpeakerDisconnected, t0)
 		assert.ErrorIs(t, err, session.ErrNotFound)
 		got, err := sessions.Get(ctx, sess.ID)
 		require.NoError(t, err)
 		assert.False(t, got.Active)
 		assert.Equal(t, 0, got.ListenerCount)
-		assert.Equal(t, []string{"l2"}, got.PendingClose)
 		live, err := s.LiveSessions(ctx)
 		require.NoError(t, err)
-		require.Len(t, live, 1, "an ending with listeners to close stays in the sweep's sight")
-		require.NoError(t, sessions.FinishEnd(ctx, sess.ID))
-		live, err = s.LiveSessions(ctx)
-		require.NoError(t, err)
 		assert.Empty(t, live)
-		require.NoError(t, conns.DeleteMany(ctx, []string{"l2", "spk", "spk-new"}))
-		_, err = conns.Get(ctx, "l2")
-		assert.ErrorIs(t, err, session.ErrNotFound)
 	})
+
+	t.Run("a closing mark is no record to anything but Remove and the sweep's scan", func(t *testing.T) {
+		l2, err := conns.Get(ctx, "l2")
+		require.NoError(t, err)
+		require.NoError(t, conns.MarkClosing(ctx, sess.ID, session.ReasonSpeakerDisconnected, []string{"l2"}, t0))
+
+		_, err = conns.Get(ctx, "l2")
+		assert.ErrorIs(t, err, session.ErrNotFound, "Get")
+		_, err = conns.Hold(ctx, "l2", t0.Add(time.Minute))
+		assert.ErrorIs(t, err, session.ErrNotFound, "Hold")
+		_, err = conns.Touch(ctx, "l2", "beat-after-end", t0, 5)
+		assert.ErrorIs(t, err, session.ErrNotFound, "Touch")
+		assert.ErrorIs(t, conns.Replace(ctx, l2, listener("l2-next", sess.ID, "de")), session.ErrNotFound, "Replace")
+		assert.ErrorIs(t, conns.Register(ctx, l2), session.ErrDuplicateConnection, "Register")
+		listed, err := conns.Listeners(ctx, sess.ID, "")
+		require.NoError(t, err)
+		assert.NotContains(t, ids(listed), "l2", "Listeners")
+		audience, err := conns.Audience(ctx, sess.ID, "")
+		require.NoError(t, err)
+		assert.NotContains(t, ids(audience), "l2", "Audience")
+
+		all, err := s.AllConnections(ctx)
+		require.NoError(t, err)
+		var mark session.Connection
+		for _, c := range all {
+			if c.ID == "l2" {
+				mark = c
+			}
+		}
+		assert.Equal(t, session.Connection{ID: "l2", SessionID: sess.ID, ClosingSince: time.UnixMilli(t0.UnixMilli()), ClosingReason: session.ReasonSpeakerDisconnected}, mark)
+
+		_, err = conns.Remove(ctx, "l2")
+		assert.ErrorIs(t, err, session.ErrNotFound, "a mark is removed as no record")
+		all, err = s.AllConnections(ctx)
+		require.NoError(t, err)
+		assert.NotContains(t, ids(all), "l2", "and it is gone")
+		require.NoError(t, conns.DeleteMany(ctx, []string{"l3", "spk", "spk-new"}))
+	})
+}
+
+// ids lists the connections' ids in order.
+func ids(conns []session.Connection) []string {
+	out := make([]string, len(conns))
+	for i, c := range conns {
+		out[i] = c.ID
+	}
+	return out
 }
 
 func TestConcurrentJoinsNeverPassCapacity(t *testing.T) {

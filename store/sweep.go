@@ -10,8 +10,7 @@ import (
 )
 
 // LiveSessions returns every active session (expired ones included until the
-// sweep ends them) and every ended one whose listeners are still to be
-// closed: one Query of the sparse live-sessions index, then the
+// sweep ends them): one Query of the sparse live-sessions index, then the
 // items by BatchGetItem, 100 per request.
 func (s *Store) LiveSessions(ctx context.Context) ([]session.Session, error) {
 	var keys []struct {
@@ -33,15 +32,16 @@ func (s *Store) LiveSessions(ctx context.Context) ([]session.Session, error) {
 	}
 	out := make([]session.Session, 0, len(items))
 	for _, it := range items {
-		if it.IsActive || len(it.PendingClose) > 0 {
+		if it.IsActive {
 			out = append(out, it.domain())
 		}
 	}
 	return out, nil
 }
 
-// AllConnections scans the Connections table. Records exist only for open
-// (or not yet cleaned) connections, so the scan follows live connections.
+// AllConnections scans the Connections table: records and closing marks
+// exist only for open (or not yet cleaned) connections, so the scan follows
+// live connections.
 func (s *Store) AllConnections(ctx context.Context) ([]session.Connection, error) {
 	var items []connectionItem
 	if err := s.connections.Scan().Consistent(true).All(ctx, &items); err != nil {

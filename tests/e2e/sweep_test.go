@@ -121,7 +121,7 @@ func TestSweepRepairsCountsAndOrphans(t *testing.T) {
 	_, other := sys.speaker(t, "other")
 	resp, _ := sys.invoke(t, apiEvent(t, "CONNECT", "$connect", "orphan-listener", map[string]string{"action": "joinSession", "sessionId": other, "targetLanguage": "es"}, ""))
 	require.Equal(t, 200, resp.StatusCode)
-	_, err = sys.Graph.Store.Sessions.End(ctx, other, sys.speakerConnection(t, other), session.ReasonSpeakerDisconnected, nil, sys.clock.Now())
+	_, err = sys.Graph.Store.Sessions.End(ctx, other, sys.speakerConnection(t, other), session.ReasonSpeakerDisconnected, sys.clock.Now())
 	require.NoError(t, err)
 
 	rep, _ := sys.sweep(t)
