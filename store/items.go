@@ -72,7 +72,7 @@ type sessionItem struct {
 	Volume              float64        `dynamo:"volume"`
 	GapPaused           bool           `dynamo:"gapPaused,omitempty"`
 	ReconnectDeadline   int64          `dynamo:"reconnectDeadline,omitempty"` // Unix ms
-	TTL                 int64          `dynamo:"ttl"` // Unix seconds, for DynamoDB TTL
+	TTL                 int64          `dynamo:"ttl"`                         // Unix seconds, for DynamoDB TTL
 }
 
 // connectionItem is one row of Connections. Speakers have no targetLanguage,
