@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"os"
 	"time"
 
@@ -19,6 +20,12 @@ import (
 // into a 503 the client sees, not a gateway timeout.
 const perAttemptTimeout = 3 * time.Second
 
+// maxIdleConnsPerHost keeps a fan-out's connections open between its posts:
+// FanoutWorkers (32 by default) post to one host, the API's @connections
+// endpoint, and the SDK's default of 10 idle connections per host would
+// close and reopen (a TLS handshake each) the other 22 all along.
+const maxIdleConnsPerHost = 64
+
 // LoadAWS builds the SDK configuration once per process. Endpoints come from
 // the SDK's standard variables (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_DYNAMODB,
 // AWS_ENDPOINT_URL_KINESIS).
@@ -29,7 +36,8 @@ const perAttemptTimeout = 3 * time.Second
 func LoadAWS(ctx context.Context, region string, withLocalCredentials bool) (aws.Config, error) {
 	opts := []func(*awsconfig.LoadOptions) error{
 		awsconfig.WithRegion(region),
-		awsconfig.WithHTTPClient(awshttp.NewBuildableClient().WithTimeout(perAttemptTimeout)),
+		awsconfig.WithHTTPClient(awshttp.NewBuildableClient().WithTimeout(perAttemptTimeout).
+			WithTransportOptions(func(t *http.Transport) { t.MaxIdleConnsPerHost = maxIdleConnsPerHost })),
 		awsconfig.WithRetryer(func() aws.Retryer {
 			return retry.NewStandard(func(o *retry.StandardOptions) {
 				o.MaxAttempts = 3

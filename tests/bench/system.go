@@ -110,15 +110,23 @@ func (b *bench) startSystemWith(ctx context.Context, name string, env map[string
 		return nil, err
 	}
 	var audioRetry audiostream.Retry
+	s := &system{name: name, cfg: cfg, awsCfg: awsCfg, trips: &store.RoundTrips{}, kinesis: &audiostream.Requests{}, logs: &logTally{}}
+	dynamoOptions := []func(*dynamodb.Options){s.trips.Option(), dbTimer(&s.outside)}
+	kinesisOptions := []func(*kinesis.Options){s.kinesis.Option()}
+	var inspectorOptions []func(*dynamodb.Options)
 	if !b.flags.productionClient {
-		awsCfg.HTTPClient = emulatorHTTPClient()
+		// The emulators' clients only: @connections posts to the local
+		// gateway keep the product's client.
+		emulated := emulatorHTTPClient()
+		useEmulated := func(o *dynamodb.Options) { o.HTTPClient = emulated }
+		dynamoOptions = append(dynamoOptions, useEmulated)
+		inspectorOptions = append(inspectorOptions, useEmulated)
+		kinesisOptions = append(kinesisOptions, func(o *kinesis.Options) { o.HTTPClient = emulated })
 		// Likewise a put waits for the emulator rather than retrying after
 		// the product's 1 s: a retry whose first attempt landed repeats the
 		// chunk, and adds to the queue it timed out in.
 		audioRetry = audiostream.Retry{AttemptTimeout: time.Minute, Budget: time.Minute}
 	}
-	s := &system{name: name, cfg: cfg, awsCfg: awsCfg, trips: &store.RoundTrips{}, kinesis: &audiostream.Requests{}, logs: &logTally{}}
-	dynamoOptions := []func(*dynamodb.Options){s.trips.Option(), dbTimer(&s.outside)}
 	if o.dynamoEndpoint != "" {
 		// After the SDK's own resolution, which prefers AWS_ENDPOINT_URL_DYNAMODB.
 		dynamoOptions = append(dynamoOptions, func(do *dynamodb.Options) { do.BaseEndpoint = aws.String(o.dynamoEndpoint) })
@@ -130,7 +138,7 @@ func (b *bench) startSystemWith(ctx context.Context, name string, env map[string
 		ClientID:       "bench-client",
 		WrapHandler:    b.rec.wrap,
 		DynamoOptions:  dynamoOptions,
-		KinesisOptions: []func(*kinesis.Options){s.kinesis.Option()},
+		KinesisOptions: kinesisOptions,
 		AudioLoopback:  o.loopbackPoll > 0,
 		LoopbackPoll:   o.loopbackPoll,
 		AudioRetry:     audioRetry,
@@ -138,7 +146,7 @@ func (b *bench) startSystemWith(ctx context.Context, name string, env map[string
 	if err != nil {
 		return nil, fmt.Errorf("start %s: %w", name, err)
 	}
-	s.db = dynamo.New(awsCfg)
+	s.db = dynamo.New(awsCfg, inspectorOptions...)
 	s.inspect = store.New(s.db, store.Config{Tables: cfg.Tables})
 	return s, nil
 }
