@@ -89,19 +89,20 @@ func budgetOf(op string) (budget, original float64, ok bool) {
 		// backend: a conflict retried would show as a round trip over budget.
 		return 3, 7, true
 	case strings.HasSuffix(op, "_disconnects"):
-		// end_N's service-side closes: the records are gone before the
-		// closes, so a $disconnect finds nothing and costs that one request.
+		// end_N's service-side closes: each record is a closing mark
+		// before its close, so a $disconnect deletes the mark and stops:
+		// one request.
 		return 1, 3, true
 	case op == "refresh":
 		return 3, 3, true
 	}
 	// end_N: the speaker's record removed, the listeners queried, the
-	// session ended (with the listeners still to close), their records
-	// deleted 25 to a batch, the end marked finished.
+	// session ended, their records overwritten with closing marks 25 to a
+	// batch; nothing after the closes.
 	var n int
 	if _, err := fmt.Sscanf(op, "end_%d", &n); err == nil {
 		per := math.Ceil(float64(n) / 25)
-		return 4 + per, 6 + per, true
+		return 3 + per, 6 + per, true
 	}
 	return 0, 0, false
 }
