@@ -142,38 +142,35 @@ func (s *Connections) Replace(ctx context.Context, old session.Connection, c ses
 
 // Listeners queries the listeners index: one language, or all of them.
 func (s *Connections) Listeners(ctx context.Context, sessionID, lang string) ([]session.Connection, error) {
-	q := s.connections.Get(attrSessionID, sessionID).Index(listenersIndex)
-	if lang != "" {
-		q = q.Range(attrTargetLanguage, dynamo.Equal, lang)
-	}
-	var items []connectionItem
-	if err := q.All(ctx, &items); err != nil {
-		return nil, failure("list listeners", err)
-	}
-	out := make([]session.Connection, 0, len(items))
-	for _, it := range items {
-		out = append(out, it.domain())
-	}
-	return out, nil
+	return s.queryListeners(ctx, sessionID, lang, "list listeners")
 }
 
 // Audience queries the listeners index for ids, languages and holds only:
 // the store's Query cost is per item read either way, but the response (and
 // moto's time to build it) shrinks several times.
 func (s *Connections) Audience(ctx context.Context, sessionID, lang string) ([]session.Connection, error) {
-	q := s.connections.Get(attrSessionID, sessionID).Index(listenersIndex).
-		Project(attrConnectionID, attrTargetLanguage, attrHeldUntil)
+	return s.queryListeners(ctx, sessionID, lang, "list the audience", attrConnectionID, attrTargetLanguage, attrHeldUntil)
+}
+
+// queryListeners reads the listeners index for sessionID (and lang, unless
+// empty), only the attributes in project when there are any. The index
+// holds only listeners, so session and role are known without reading them.
+func (s *Connections) queryListeners(ctx context.Context, sessionID, lang, what string, project ...string) ([]session.Connection, error) {
+	q := s.connections.Get(attrSessionID, sessionID).Index(listenersIndex)
 	if lang != "" {
 		q = q.Range(attrTargetLanguage, dynamo.Equal, lang)
 	}
+	if len(project) > 0 {
+		q = q.Project(project...)
+	}
 	var items []connectionItem
 	if err := q.All(ctx, &items); err != nil {
-		return nil, failure("list the audience", err)
+		return nil, failure(what, err)
 	}
 	out := make([]session.Connection, 0, len(items))
 	for _, it := range items {
-		out = append(out, session.Connection{ID: it.ConnectionID, SessionID: sessionID, Role: session.RoleListener,
-			TargetLanguage: it.TargetLanguage, HeldUntil: fromMS(it.HeldUntil)})
+		it.SessionID, it.Role = sessionID, string(session.RoleListener)
+		out = append(out, it.domain())
 	}
 	return out, nil
 }
