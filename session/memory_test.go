@@ -30,6 +30,9 @@ type memory struct {
 	// unseen sessions are left out of LiveSessions, as if created after
 	// the sweep's read of the live-sessions index.
 	unseen map[string]bool
+	// before runs once, under the lock, at the next call of a method: what
+	// another invocation changed just before that call.
+	before map[string]func(*memory)
 }
 
 // record is a connection record with the bookkeeping the store keeps beside
@@ -59,6 +62,7 @@ func newMemory() *memory {
 		faults:   map[string][]error{},
 		calls:    map[string]int{},
 		unseen:   map[string]bool{},
+		before:   map[string]func(*memory){},
 	}
 }
 
@@ -74,6 +78,14 @@ var (
 	_ session.Connections = memConnections{}
 	_ session.SweepScans  = memScans{}
 )
+
+// beforeNext runs change under the lock just before the next call of method
+// takes effect, as a concurrent invocation would.
+func (m *memory) beforeNext(method string, change func(*memory)) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.before[method] = change
+}
 
 // failNext makes the next len(errs) calls of method (e.g.
 // "Connections.Register") return errs in order, changing nothing.
@@ -95,6 +107,10 @@ func (m *memory) callCount(method string) int {
 func (m *memory) enter(method string) error {
 	m.mu.Lock()
 	m.calls[method]++
+	if hook := m.before[method]; hook != nil {
+		delete(m.before, method)
+		hook(m)
+	}
 	if q := m.faults[method]; len(q) > 0 {
 		m.faults[method] = q[1:]
 		return q[0]

@@ -33,10 +33,16 @@ func (sw sweep) sweepSessions(ctx context.Context, live []Session) map[string]Se
 }
 
 // end ends a session for reason; a speaker still connected hears why
-// before its connection closes.
+// before its connection closes. If the session changed since the sweep read
+// it (its speaker refreshed, or it ended meanwhile), nothing happens: the
+// refreshing speaker's old connection must not hear that it ended.
 func (sw sweep) end(ctx context.Context, sess Session, reason string, speaker Connection, present bool) {
-	if err := sw.EndSession(ctx, sess.ID, sess.SpeakerConnectionID, reason); err != nil {
+	ended, err := sw.endSession(ctx, sess.ID, sess.SpeakerConnectionID, reason)
+	if err != nil {
 		sw.failed(ctx, "end session", sess.ID, err)
+		return
+	}
+	if !ended {
 		return
 	}
 	if present {

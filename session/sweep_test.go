@@ -413,6 +413,30 @@ func TestSweepFailures(t *testing.T) {
 	}
 }
 
+func TestSweepDoesNotEndASessionWhoseSpeakerRefreshedMeanwhile(t *testing.T) {
+	f := newFixture(t, session.Config{})
+	f.seed("fr")
+	f.clock.advance(2 * time.Hour)
+	f.mem.heardFromAllAt(f.clock.Now())
+	// Between the sweep's read and its end, the speaker refreshes: a new
+	// connection, and a session extended for two more hours.
+	f.mem.beforeNext("Sessions.End", func(m *memory) {
+		s := m.sessions[seededID]
+		s.SpeakerConnectionID, s.ExpiresAt = "spk2", f.clock.Now().Add(2*time.Hour)
+		m.sessions[seededID] = s
+		m.records["spk2"] = &record{conn: session.Connection{ID: "spk2", SessionID: seededID, Role: session.RoleSpeaker, UserID: aliceID, LastSeenAt: f.clock.Now()}}
+	})
+
+	rep, err := f.svc.Sweep(f.ctx())
+
+	require.NoError(t, err)
+	assert.Zero(t, rep.Ended)
+	assert.Zero(t, rep.Failures)
+	assert.True(t, f.stored(seededID).Active)
+	assert.Empty(t, f.msgr.to("spk"), "the old connection does not hear of an end that did not happen")
+	assert.Empty(t, f.msgr.closed())
+}
+
 func TestSweepThatCouldNotEndASessionLeavesItsListenersToTheNextSweep(t *testing.T) {
 	f := newFixture(t, session.Config{})
 	f.seed("fr", "es")
