@@ -46,6 +46,7 @@ func FromEnv(lookup Lookup) (Config, error) {
 	s.HeartbeatInterval = r.duration("HEARTBEAT_INTERVAL_SECONDS", d.HeartbeatInterval, time.Second)
 	s.HeartbeatTimeout = r.duration("HEARTBEAT_TIMEOUT_SECONDS", d.HeartbeatTimeout, time.Second)
 	s.ReconnectWindow = r.duration("RECONNECT_WINDOW_SECONDS", d.ReconnectWindow, time.Second)
+	s.AudienceCacheFor = r.duration("BROADCAST_AUDIENCE_CACHE_SECONDS", d.AudienceCacheFor, time.Second)
 	s.SessionsPerHour = r.count("RATE_LIMIT_SESSIONS_PER_HOUR", d.SessionsPerHour)
 	s.ListenerJoinsPerMinute = r.count("RATE_LIMIT_LISTENER_JOINS_PER_MIN", d.ListenerJoinsPerMinute)
 	s.ConnectionAttemptsPerMin = r.count("RATE_LIMIT_CONNECTION_ATTEMPTS_PER_MIN", d.ConnectionAttemptsPerMin)

@@ -19,6 +19,9 @@ type Config struct {
 	// died). Longer than the function's timeout, so that the sweep never
 	// closes behind an ending that is still telling its listeners.
 	ClosingGrace time.Duration
+	// AudienceCacheFor is how long a broadcast trusts the listeners it read
+	// for a session and language (see audiences).
+	AudienceCacheFor time.Duration
 
 	SessionsPerHour          int // per speaker user
 	ListenerJoinsPerMinute   int // per source IP
@@ -42,6 +45,7 @@ func DefaultConfig() Config {
 		RetentionBuffer:          time.Hour,
 		ReconnectWindow:          120 * time.Second,
 		ClosingGrace:             2 * time.Minute,
+		AudienceCacheFor:         2 * time.Second,
 		SessionsPerHour:          50,
 		ListenerJoinsPerMinute:   10,
 		ConnectionAttemptsPerMin: 20,
@@ -74,6 +78,7 @@ func (c Config) withDefaults() Config {
 	setDur(&c.RetentionBuffer, d.RetentionBuffer)
 	setDur(&c.ReconnectWindow, d.ReconnectWindow)
 	setDur(&c.ClosingGrace, d.ClosingGrace)
+	setDur(&c.AudienceCacheFor, d.AudienceCacheFor)
 	setInt(&c.SessionsPerHour, d.SessionsPerHour)
 	setInt(&c.ListenerJoinsPerMinute, d.ListenerJoinsPerMinute)
 	setInt(&c.ConnectionAttemptsPerMin, d.ConnectionAttemptsPerMin)

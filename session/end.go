@@ -50,6 +50,7 @@ func (s *Service) closeListeners(ctx context.Context, sessionID string, listener
 	if err := s.conns.MarkClosing(ctx, sessionID, reason, idsOf(open), s.now()); err != nil {
 		return classify(sessionID, err)
 	}
+	s.audiences.forget(sessionID)
 	res := s.fanOut(ctx, open, SessionEnded{SessionID: sessionID, Reason: reason}, true)
 	s.log.InfoContext(ctx, "listeners closed", "operation", "endSession", "correlationId", sessionID, "listeners", len(listeners), "delivered", res.Delivered, "gone", len(res.Gone))
 	// Held seats last: if they stay, they are records of a session that is

@@ -59,7 +59,8 @@ func (s *Service) fanOut(ctx context.Context, conns []Connection, msg Message, c
 }
 
 // Broadcast sends an opaque payload from the audio pipeline to every listener
-// of (sessionID, lang) and drops the connections that are gone.
+// of (sessionID, lang) and drops the connections that are gone. Who the
+// listeners are is read at most once per AudienceCacheFor (audiences).
 func (s *Service) Broadcast(ctx context.Context, sessionID, lang string, payload Payload) (FanoutResult, error) {
 	if !s.words.valid(sessionID) {
 		return FanoutResult{}, &Error{Code: CodeInvalidSessionID, Field: "sessionId", Message: "Session id must look like faithful-shepherd-427"}
@@ -67,11 +68,13 @@ func (s *Service) Broadcast(ctx context.Context, sessionID, lang string, payload
 	if err := s.checkTargetLanguage(lang); err != nil {
 		return FanoutResult{}, err
 	}
-	listeners, err := s.conns.Audience(ctx, sessionID, lang)
+	key := audienceKey{sessionID, lang}
+	listeners, err := s.audience(ctx, key)
 	if err != nil {
 		return FanoutResult{}, classify(sessionID, err)
 	}
-	res := s.fanOut(ctx, connected(listeners), payload, false)
+	res := s.fanOut(ctx, listeners, payload, false)
+	s.audiences.dropGone(key, res.Gone)
 	s.dropGone(ctx, res.Gone)
 	return res, nil
 }

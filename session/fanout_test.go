@@ -130,3 +130,83 @@ func TestBroadcast(t *testing.T) {
 		}
 	})
 }
+
+func TestBroadcastAudienceCache(t *testing.T) {
+	payload := session.Payload{Data: json.RawMessage(`{"type":"audioData"}`)}
+	broadcast := func(f *fixture, lang string) session.FanoutResult {
+		f.t.Helper()
+		res, err := f.svc.Broadcast(f.ctx(), seededID, lang, payload)
+		require.NoError(f.t, err)
+		return res
+	}
+	ttl := session.DefaultConfig().AudienceCacheFor
+
+	t.Run("the listeners are read once per AudienceCacheFor, not once per chunk", func(t *testing.T) {
+		f := newFixture(t, session.Config{})
+		f.seed("de", "de")
+		for range 8 {
+			assert.Equal(t, 2, broadcast(f, "de").Delivered)
+			f.clock.advance(ttl / 8)
+		}
+		assert.Equal(t, 1, f.mem.callCount("Connections.Audience"))
+		broadcast(f, "de")
+		assert.Equal(t, 2, f.mem.callCount("Connections.Audience"), "read again once stale")
+		broadcast(f, "fr")
+		assert.Equal(t, 3, f.mem.callCount("Connections.Audience"), "each language has its own entry")
+	})
+
+	t.Run("a listener this instance seats is heard at the next chunk", func(t *testing.T) {
+		f := newFixture(t, session.Config{})
+		f.seed("de")
+		broadcast(f, "de")
+		f.join("l-new", "203.0.113.9", seededID, "de")
+		broadcast(f, "de")
+		assert.Equal(t, []session.Message{payload}, f.msgr.to("l-new"))
+	})
+
+	t.Run("a listener this instance moves to another language follows at the next chunk", func(t *testing.T) {
+		f := newFixture(t, session.Config{})
+		f.seed("de", "fr")
+		broadcast(f, "de")
+		broadcast(f, "fr")
+		require.NoError(t, f.svc.ChangeLanguage(f.ctx(), "l0", "fr"))
+		f.msgr.reset()
+		assert.Zero(t, broadcast(f, "de").Delivered)
+		assert.Equal(t, 2, broadcast(f, "fr").Delivered)
+	})
+
+	t.Run("a listener seated elsewhere is heard once the entry is stale", func(t *testing.T) {
+		f := newFixture(t, session.Config{})
+		f.seed("de")
+		broadcast(f, "de")
+		f.mem.putConnection(session.Connection{ID: "l-elsewhere", SessionID: seededID, Role: session.RoleListener, TargetLanguage: "de", ConnectedAt: start, LastSeenAt: start})
+		broadcast(f, "de")
+		assert.Empty(t, f.msgr.to("l-elsewhere"), "within AudienceCacheFor")
+		f.clock.advance(ttl)
+		broadcast(f, "de")
+		assert.Equal(t, []session.Message{payload}, f.msgr.to("l-elsewhere"))
+	})
+
+	t.Run("a listener found gone is posted to once, not once per chunk", func(t *testing.T) {
+		f := newFixture(t, session.Config{})
+		f.seed("de", "de")
+		f.msgr.setGone("l1")
+		assert.Len(t, broadcast(f, "de").Gone, 1)
+		holds := f.mem.callCount("Connections.Hold")
+		res := broadcast(f, "de")
+		assert.Empty(t, res.Gone)
+		assert.Equal(t, 1, res.Delivered)
+		assert.Equal(t, holds, f.mem.callCount("Connections.Hold"), "no more clean-up for it")
+	})
+
+	t.Run("an ending in this instance forgets its session's audiences", func(t *testing.T) {
+		f := newFixture(t, session.Config{})
+		f.seed("de")
+		broadcast(f, "de")
+		require.NoError(t, f.svc.EndSession(f.ctx(), seededID, "spk", session.ReasonSpeakerEnded))
+		f.msgr.reset()
+		res := broadcast(f, "de")
+		assert.Equal(t, session.FanoutResult{}, res, "its listeners are no longer the audience")
+		assert.Empty(t, f.msgr.all())
+	})
+}

@@ -17,6 +17,7 @@ func (s *Service) join(ctx context.Context, req ConnectRequest, p connectParams)
 	case err != nil:
 		return Welcome{}, classify(p.sessionID, err)
 	}
+	s.audiences.forget(p.sessionID, p.targetLanguage)
 	return s.listenerWelcome(WelcomeJoined, req, p, st), nil
 }
 

@@ -61,6 +61,7 @@ func (s *Service) refreshListener(ctx context.Context, req ConnectRequest, p con
 	case err != nil:
 		return Welcome{}, classify(p.sessionID, err)
 	}
+	s.audiences.forget(p.sessionID, p.targetLanguage)
 	return s.listenerWelcome(WelcomeRefreshed, req, p, st), nil
 }
 
@@ -91,6 +92,7 @@ func (s *Service) resume(ctx context.Context, req ConnectRequest, p connectParam
 		s.log.WarnContext(ctx, "replaced connection not closed", "operation", "refreshConnection", "correlationId", p.sessionID, "error", err.Error())
 	}
 	s.log.InfoContext(ctx, "listener seat resumed", "operation", "refreshConnection", "correlationId", p.sessionID, "targetLanguage", p.targetLanguage)
+	s.audiences.forget(p.sessionID, p.targetLanguage)
 	return s.listenerWelcome(WelcomeRefreshed, req, p, seat{resumeToken: token}), nil
 }
 
@@ -130,5 +132,6 @@ func (s *Service) replaceRefreshing(ctx context.Context, req ConnectRequest, p c
 		return Welcome{}, classify(p.sessionID, err)
 	}
 	s.log.InfoContext(ctx, "listener connection replaced at capacity", "operation", "refreshConnection", "correlationId", p.sessionID, "targetLanguage", p.targetLanguage)
+	s.audiences.forget(p.sessionID, p.targetLanguage)
 	return s.listenerWelcome(WelcomeRefreshed, req, p, seat{resumeToken: token}), nil
 }

@@ -24,6 +24,7 @@ type Service struct {
 	sourceLangs map[string]bool
 	targetLangs map[string]bool
 	limitsDown  atomic.Bool // the rate-limit table is unavailable and limits are skipped
+	audiences   *audiences  // broadcasts' listeners, per session and language
 }
 
 // Deps are the service's collaborators.
@@ -59,6 +60,7 @@ func New(cfg Config, d Deps) *Service {
 		words:       newIDWords(),
 		sourceLangs: sourceLanguages(),
 		targetLangs: targetLanguages(),
+		audiences:   newAudiences(),
 	}
 }
 

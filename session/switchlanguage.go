@@ -28,6 +28,7 @@ func (s *Service) ChangeLanguage(ctx context.Context, connectionID, lang string)
 		if err != nil && !errors.Is(err, ErrReplayed) {
 			return classify(conn.SessionID, err)
 		}
+		s.audiences.forget(conn.SessionID, conn.TargetLanguage, lang)
 		if sess, err := s.sessions.Get(ctx, conn.SessionID); err == nil {
 			defer s.notifySpeaker(ctx, sess.ID, audienceOf(sess))
 		}
