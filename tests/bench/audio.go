@@ -192,7 +192,7 @@ func (b *bench) scenarioAudio(ctx context.Context) error {
 	b.addOpNoted("sendAudio", st, dbPerChunk, "DynamoDB requests inside the ingest handlers / chunks")
 	b.note("audio: %d speakers × %.0f chunks/s × %v = %d chunks of %d bytes; %d listeners each", f.sessions, f.rate, streamed.Round(time.Second), chunks, f.chunkBytes, f.listeners)
 	b.note("audio: per chunk %.3f DynamoDB requests and %.2f Kinesis PutRecord (budgets 0.05 and 1); besides, %d PutRecord retries (throttling or a slow emulator)", dbPerChunk, putsPerChunk, retries)
-	b.note("audio: the loopback pipeline made %d GetRecords (%.1f/s over 4 shards) and, with the ingest, %d DynamoDB requests in all (%.2f per chunk: the stand-in pipeline reads each session's languages once a second and queries its listeners per broadcast)",
+	b.note("audio: the loopback pipeline made %d GetRecords (%.1f/s over 4 shards) and, with the ingest, %d DynamoDB requests in all (%.2f per chunk: the stand-in pipeline reads each session's languages once a second and each broadcast reads its listeners at most once per BROADCAST_AUDIENCE_CACHE_SECONDS)",
 		reads, float64(reads)/streamed.Seconds(), trips, float64(trips)/float64(max(chunks, 1)))
 
 	var lat []time.Duration
