@@ -55,8 +55,12 @@ func (s *Service) undoAdmit(ctx context.Context, conn Connection) {
 }
 
 // cleanupTimeout bounds the writes that must follow one that already
-// happened (undoing a count, uncounting a removed record).
-const cleanupTimeout = 3 * time.Second
+// happened (undoing a count, uncounting a removed record). It covers the AWS
+// client's whole retry schedule (three attempts of up to 3 s, with backoff),
+// which 3 s cut short: in a storm of 500 leaves, requests that queue behind
+// the others for more than 3 s lost their uncount and left the session's
+// count too high until the sweep repaired it.
+const cleanupTimeout = 10 * time.Second
 
 // detached is ctx without its cancellation or deadline, bounded by
 // cleanupTimeout: the second write of a pair must not be lost because the
