@@ -354,6 +354,20 @@ func (m memSessions) TakeOverSpeaker(_ context.Context, c session.Connection, ex
 	return cloneSession(before), nil
 }
 
+// spokenSession is the active session sessionID if speakerConnectionID is
+// its speaker, as the store's "isActive AND speakerConnectionId = ?"
+// conditions have it: ErrNotFound, ErrNotSpeaker. The caller holds m.mu.
+func (m *memory) spokenSession(sessionID, speakerConnectionID string) (session.Session, error) {
+	s, ok := m.sessions[sessionID]
+	switch {
+	case !ok || !s.Active:
+		return session.Session{}, session.ErrNotFound
+	case s.SpeakerConnectionID != speakerConnectionID:
+		return session.Session{}, session.ErrNotSpeaker
+	}
+	return s, nil
+}
+
 // SpeakerLost implements session.Sessions; like the store it answers
 // ErrReplayed when the window is already open.
 func (m memSessions) SpeakerLost(_ context.Context, sessionID, speakerConnectionID string, deadline time.Time) (session.Session, error) {
@@ -362,12 +376,10 @@ func (m memSessions) SpeakerLost(_ context.Context, sessionID, speakerConnection
 		return session.Session{}, err
 	}
 	defer m.mu.Unlock()
-	before, ok := m.sessions[sessionID]
+	before, err := m.spokenSession(sessionID, speakerConnectionID)
 	switch {
-	case !ok || !before.Active:
-		return session.Session{}, session.ErrNotFound
-	case before.SpeakerConnectionID != speakerConnectionID:
-		return session.Session{}, session.ErrNotSpeaker
+	case err != nil:
+		return session.Session{}, err
 	case !before.ReconnectDeadline.IsZero():
 		return session.Session{}, session.ErrReplayed
 	}
@@ -385,12 +397,9 @@ func (m memSessions) End(_ context.Context, sessionID, speakerConnectionID, reas
 		return session.Session{}, err
 	}
 	defer m.mu.Unlock()
-	before, ok := m.sessions[sessionID]
-	switch {
-	case !ok || !before.Active:
-		return session.Session{}, session.ErrNotFound
-	case before.SpeakerConnectionID != speakerConnectionID:
-		return session.Session{}, session.ErrNotSpeaker
+	before, err := m.spokenSession(sessionID, speakerConnectionID)
+	if err != nil {
+		return session.Session{}, err
 	}
 	after := cloneSession(before)
 	after.Active = false
@@ -409,12 +418,9 @@ func (m memSessions) SetBroadcast(_ context.Context, sessionID, speakerConnectio
 		return session.Session{}, err
 	}
 	defer m.mu.Unlock()
-	before, ok := m.sessions[sessionID]
-	switch {
-	case !ok || !before.Active:
-		return session.Session{}, session.ErrNotFound
-	case before.SpeakerConnectionID != speakerConnectionID:
-		return session.Session{}, session.ErrNotSpeaker
+	before, err := m.spokenSession(sessionID, speakerConnectionID)
+	if err != nil {
+		return session.Session{}, err
 	}
 	after := cloneSession(before)
 	if change.Paused != nil {
