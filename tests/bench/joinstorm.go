@@ -97,24 +97,35 @@ func (b *bench) scenarioJoinStorm(ctx context.Context) error {
 	return nil
 }
 
+// stormSession starts a system behind the stand-in with room for capacity
+// listeners, a speaker's session in it once the start-up traffic settled,
+// and a monitor of its count. The caller closes the system.
+func (b *bench) stormSession(ctx context.Context, proxy *ddbcontention.Proxy, capacity int) (*system, *client, *monitor, error) {
+	s, err := b.startSystemWith(ctx, "joinstorm", map[string]string{"MAX_LISTENERS_PER_SESSION": fmt.Sprint(capacity)}, systemOptions{dynamoEndpoint: proxy.URL()})
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	spk, err := s.speaker(ctx)
+	if err != nil {
+		s.close()
+		return nil, nil, nil, err
+	}
+	s.quiesce(300 * time.Millisecond)
+	return s, spk, s.monitor(ctx, []string{spk.sessionID}, capacity, stormPoll), nil
+}
+
 // stormBurst: joiners at the same moment into a session of capacity seats.
 func (b *bench) stormBurst(ctx context.Context, proxy *ddbcontention.Proxy, be stormBackend) error {
 	n, capacity := b.flags.stormJoins, b.flags.stormCapacity
 	name := fmt.Sprintf("storm_%d_%d", n, capacity)
 	op := name + be.suffix
 	sc := "joinstorm/" + op
-	s, err := b.startSystemWith(ctx, "joinstorm", map[string]string{"MAX_LISTENERS_PER_SESSION": fmt.Sprint(capacity)}, systemOptions{dynamoEndpoint: proxy.URL()})
+	s, spk, mon, err := b.stormSession(ctx, proxy, capacity)
 	if err != nil {
 		return err
 	}
 	defer s.close()
-	spk, err := s.speaker(ctx)
-	if err != nil {
-		return err
-	}
 	id := spk.sessionID
-	s.quiesce(300 * time.Millisecond)
-	mon := s.monitor(ctx, []string{id}, capacity, stormPoll)
 
 	tally, admitted := b.joinWave(ctx, s, proxy, be, name, id, n, 0)
 	want := map[string]int{"admitted": capacity, "SESSION_FULL": n - capacity}
@@ -140,18 +151,12 @@ func (b *bench) stormSpread(ctx context.Context, proxy *ddbcontention.Proxy, be 
 	name := fmt.Sprintf("storm_%d_%gs", n, over.Seconds())
 	op := name + be.suffix
 	sc := "joinstorm/" + op
-	s, err := b.startSystemWith(ctx, "joinstorm", map[string]string{"MAX_LISTENERS_PER_SESSION": fmt.Sprint(n)}, systemOptions{dynamoEndpoint: proxy.URL()})
+	s, spk, mon, err := b.stormSession(ctx, proxy, n)
 	if err != nil {
 		return err
 	}
 	defer s.close()
-	spk, err := s.speaker(ctx)
-	if err != nil {
-		return err
-	}
 	id := spk.sessionID
-	s.quiesce(300 * time.Millisecond)
-	mon := s.monitor(ctx, []string{id}, n, stormPoll)
 
 	tally, admitted := b.joinWave(ctx, s, proxy, be, name, id, n, over)
 	b.expect(sc, fmt.Sprintf("all %d admitted", n), sameTally(tally, map[string]int{"admitted": n}))
