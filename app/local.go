@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -61,7 +62,14 @@ type Local struct {
 	ctx     context.Context
 	cancel  context.CancelFunc
 	pending sync.WaitGroup
+	// inFlight counts invocations running now, the gateway's and the
+	// scheduled ones, so tests can wait for asynchronous work to finish.
+	inFlight atomic.Int64
 }
+
+// InFlight reports how many invocations (gateway events and scheduled
+// internal events) are running now; the periodic sweep is not counted.
+func (l *Local) InFlight() int64 { return l.inFlight.Load() }
 
 // StartLocal creates missing tables and the audio stream, and starts serving.
 func StartLocal(ctx context.Context, cfg Config, awsCfg aws.Config, o LocalOptions) (*Local, error) {
@@ -78,6 +86,8 @@ func StartLocal(ctx context.Context, cfg Config, awsCfg aws.Config, o LocalOptio
 	// handler waits for the graph that is built right after.
 	ready := make(chan struct{})
 	var handler gateway.Handler = func(ctx context.Context, ev json.RawMessage) (json.RawMessage, error) {
+		l.inFlight.Add(1)
+		defer l.inFlight.Add(-1)
 		select {
 		case <-ready:
 		case <-ctx.Done():
@@ -178,8 +188,10 @@ func (l *Local) schedule(_ context.Context, event []byte) error {
 		return errors.New("local system is shutting down")
 	}
 	l.pending.Add(1)
+	l.inFlight.Add(1)
 	go func() {
 		defer l.pending.Done()
+		defer l.inFlight.Add(-1)
 		ctx, cancel := context.WithTimeout(l.ctx, 30*time.Second)
 		defer cancel()
 		_, _ = l.Graph.Router.Handle(ctx, event) // failures are logged by the router

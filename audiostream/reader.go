@@ -81,7 +81,7 @@ func (s *Stream) shards(ctx context.Context) ([]string, error) {
 	var ids []string
 	in := &kinesis.ListShardsInput{StreamName: aws.String(s.name)}
 	for {
-		out, err := s.api.ListShards(ctx, in)
+		out, err := s.api.ListShards(ctx, in, controlRetries)
 		if err != nil {
 			return nil, failure("list shards", err)
 		}

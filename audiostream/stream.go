@@ -183,19 +183,26 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 	}
 }
 
+// controlRetries gives the stream's control-plane calls (create, describe,
+// list shards: set-up and the loopback's start, never a chunk's path) the
+// SDK's own retries of throttling and dropped connections, which NewClient
+// switches off for Put. Without them one reset connection fails a start.
+func controlRetries(o *kinesis.Options) { o.RetryMaxAttempts = 5 }
+
 // Create makes the stream on-demand (local mode and tests; Terraform owns it
-// on AWS) and waits until it is active. An existing stream is success.
+// on AWS) and waits until it is active. An existing stream is success, so a
+// retried create whose first attempt landed is done too.
 func (s *Stream) Create(ctx context.Context) error {
 	_, err := s.api.CreateStream(ctx, &kinesis.CreateStreamInput{
 		StreamName:        aws.String(s.name),
 		StreamModeDetails: &types.StreamModeDetails{StreamMode: types.StreamModeOnDemand},
-	})
+	}, controlRetries)
 	var inUse *types.ResourceInUseException
 	if err != nil && !errors.As(err, &inUse) {
 		return fmt.Errorf("create stream %s: %w", s.name, err)
 	}
 	for {
-		out, err := s.api.DescribeStreamSummary(ctx, &kinesis.DescribeStreamSummaryInput{StreamName: aws.String(s.name)})
+		out, err := s.api.DescribeStreamSummary(ctx, &kinesis.DescribeStreamSummaryInput{StreamName: aws.String(s.name)}, controlRetries)
 		if err != nil {
 			return fmt.Errorf("describe stream %s: %w", s.name, err)
 		}
@@ -210,7 +217,7 @@ func (s *Stream) Create(ctx context.Context) error {
 
 // Delete removes the stream (tests only); a missing stream is success.
 func (s *Stream) Delete(ctx context.Context) error {
-	_, err := s.api.DeleteStream(ctx, &kinesis.DeleteStreamInput{StreamName: aws.String(s.name), EnforceConsumerDeletion: aws.Bool(true)})
+	_, err := s.api.DeleteStream(ctx, &kinesis.DeleteStreamInput{StreamName: aws.String(s.name), EnforceConsumerDeletion: aws.Bool(true)}, controlRetries)
 	var missing *types.ResourceNotFoundException
 	if err != nil && !errors.As(err, &missing) {
 		return fmt.Errorf("delete stream %s: %w", s.name, err)

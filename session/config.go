@@ -50,9 +50,14 @@ func DefaultConfig() Config {
 		ListenerJoinsPerMinute:   10,
 		ConnectionAttemptsPerMin: 20,
 		HeartbeatsPerMinute:      2,
-		WelcomeRetryFor:          3 * time.Second,
-		FanoutWorkers:            32,
-		MaxSessionIDAttempts:     10,
+		// A connection cannot be posted to until its $connect has returned,
+		// and API Gateway lets $connect run up to 29 s: on a slow database
+		// (or a loaded machine in local mode) 3 s lost welcomes of
+		// connections that did open. Retrying a connection that never
+		// opens costs about one small post a second, rarely.
+		WelcomeRetryFor:      25 * time.Second,
+		FanoutWorkers:        32,
+		MaxSessionIDAttempts: 10,
 	}
 }
 

@@ -111,7 +111,7 @@ func (s *Service) sendWhenOpen(ctx context.Context, connID string, msg Message) 
 			return classify("", ctx.Err())
 		case <-time.After(wait):
 		}
-		wait = min(2*wait, 400*time.Millisecond)
+		wait = min(2*wait, time.Second)
 	}
 }
 

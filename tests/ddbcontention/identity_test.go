@@ -67,13 +67,12 @@ func TestItemIdentity(t *testing.T) {
 		f := setup(t, Options{Hold: longHold})
 		_, err := f.db.DeleteTable(context.Background(), &dynamodb.DeleteTableInput{TableName: aws.String(f.table)})
 		require.NoError(t, err)
-		_, err = f.db.CreateTable(context.Background(), &dynamodb.CreateTableInput{
+		createTable(t, f.db, &dynamodb.CreateTableInput{
 			TableName:            aws.String(f.table),
 			BillingMode:          types.BillingModePayPerRequest,
 			AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String("id"), AttributeType: types.ScalarAttributeTypeS}},
 			KeySchema:            []types.KeySchemaElement{{AttributeName: aws.String("id"), KeyType: types.KeyTypeHash}},
 		})
-		require.NoError(t, err)
 		id := map[string]types.AttributeValue{"id": &types.AttributeValueMemberS{Value: "x"}}
 		first := f.holding(t, types.TransactWriteItem{Put: &types.Put{TableName: aws.String(f.table), Item: id}})
 

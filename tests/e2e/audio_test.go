@@ -212,8 +212,8 @@ func TestTheChunkRateLimitAnswersOncePerWindowNotPerChunk(t *testing.T) {
 		case msg, ok := <-spk.msgs:
 			require.True(t, ok, "connection closed: %v", spk.err)
 			m = msg
-		case <-time.After(15 * time.Second):
-			t.Fatal("no heartbeatAck within 15s")
+		case <-time.After(waitDeadline):
+			t.Fatalf("no heartbeatAck within %s", waitDeadline)
 		}
 		if m["type"] == "heartbeatAck" {
 			break

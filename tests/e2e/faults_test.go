@@ -210,7 +210,7 @@ func TestJWKSOutageRefusesSpeakersButNotListeners(t *testing.T) {
 	assert.Equal(t, 1, sys.session(t, id).Count)
 
 	server.start()
-	time.Sleep(1100 * time.Millisecond) // the verifier retries an unreachable JWKS at most once a second
+	sys.clock.Advance(1100 * time.Millisecond) // the verifier retries an unreachable JWKS at most once a second
 	c := sys.dial(t, query("action", "createSession", "sourceLanguage", "en", "qualityTier", "standard", "token", sys.token(t, "alice")))
 	c.expect("sessionCreated")
 }

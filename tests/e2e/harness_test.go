@@ -26,6 +26,7 @@ import (
 
 	"github.com/livecast/sessions/api"
 	"github.com/livecast/sessions/app"
+	"github.com/livecast/sessions/gateway"
 	"github.com/livecast/sessions/audiostream"
 	"github.com/livecast/sessions/session"
 	"github.com/livecast/sessions/store"
@@ -78,6 +79,9 @@ type system struct {
 	clientID   string
 	awsCfg     aws.Config
 	cfg        app.Config
+	// disconnects counts $disconnect invocations that have finished, so a
+	// test can wait for the one its close caused instead of sleeping.
+	disconnects atomic.Int64
 }
 
 var tableSeq atomic.Int64
@@ -155,6 +159,7 @@ func startSystemWith(t *testing.T, env map[string]string, o systemOptions) *syst
 		DynamoOptions:  []func(*dynamodb.Options){sys.roundTrips.Option()},
 		KinesisOptions: []func(*kinesis.Options){sys.kinesis.Option()},
 		AudioLoopback:  o.audioLoopback, LoopbackPoll: 50 * time.Millisecond,
+		WrapHandler:    sys.countDisconnects,
 	})
 	require.NoError(t, err)
 	t.Cleanup(func() {
@@ -163,6 +168,45 @@ func startSystemWith(t *testing.T, env map[string]string, o systemOptions) *syst
 		_ = sys.Graph.AudioStream.Delete(context.Background())
 	})
 	return sys
+}
+
+// countDisconnects wraps the gateway's handler to count finished
+// $disconnect invocations.
+func (s *system) countDisconnects(next gateway.Handler) gateway.Handler {
+	return func(ctx context.Context, ev json.RawMessage) (json.RawMessage, error) {
+		out, err := next(ctx, ev)
+		var route struct {
+			RequestContext struct{ RouteKey string } `json:"requestContext"`
+		}
+		if json.Unmarshal(ev, &route) == nil && route.RequestContext.RouteKey == "$disconnect" {
+			s.disconnects.Add(1)
+		}
+		return out, err
+	}
+}
+
+// closeAndAwaitDisconnect closes c with 1000 and returns once the service
+// has handled that connection's $disconnect (tests that close one
+// connection at a time).
+func (s *system) closeAndAwaitDisconnect(t *testing.T, c *client) {
+	t.Helper()
+	s.awaitDisconnect(t, c.close)
+}
+
+// awaitDisconnect runs end, which ends one connection (a close, a drop, a
+// frame the gateway refuses), and returns once its $disconnect has run.
+func (s *system) awaitDisconnect(t *testing.T, end func()) {
+	t.Helper()
+	before := s.disconnects.Load()
+	end()
+	eventually(t, func() bool { return s.disconnects.Load() > before }, "the ended connection's $disconnect has run")
+}
+
+// settle waits until no invocation (gateway event or scheduled internal
+// event such as a welcome) is running.
+func (s *system) settle(t *testing.T) {
+	t.Helper()
+	eventually(t, func() bool { return s.InFlight() == 0 }, "asynchronous work has finished")
 }
 
 type testLogWriter struct{ t *testing.T }
@@ -309,8 +353,8 @@ func (c *client) expect(typ string) map[string]any {
 		}
 		require.Equal(c.t, typ, m["type"], "unexpected message %v", m)
 		return m
-	case <-time.After(15 * time.Second):
-		c.t.Fatalf("no %s within 15s", typ)
+	case <-time.After(waitDeadline):
+		c.t.Fatalf("no %s within %s", typ, waitDeadline)
 		return nil
 	}
 }
@@ -318,7 +362,7 @@ func (c *client) expect(typ string) map[string]any {
 // skipUntil returns the first message of type typ, dropping others.
 func (c *client) skipUntil(typ string) map[string]any {
 	c.t.Helper()
-	deadline := time.After(15 * time.Second)
+	deadline := time.After(waitDeadline)
 	for {
 		select {
 		case m, ok := <-c.msgs:
@@ -329,7 +373,7 @@ func (c *client) skipUntil(typ string) map[string]any {
 				return m
 			}
 		case <-deadline:
-			c.t.Fatalf("no %s within 15s", typ)
+			c.t.Fatalf("no %s within %s", typ, waitDeadline)
 		}
 	}
 }
@@ -341,8 +385,8 @@ func (c *client) expectClosed() websocket.StatusCode {
 	select {
 	case <-c.closed:
 		return websocket.CloseStatus(c.err)
-	case <-time.After(15 * time.Second):
-		c.t.Fatal("connection still open after 15s")
+	case <-time.After(waitDeadline):
+		c.t.Fatalf("connection still open after %s", waitDeadline)
 		return 0
 	}
 }
@@ -402,9 +446,14 @@ func (s *system) listenerRecords(t *testing.T, id string) int {
 }
 
 // eventually polls cond for up to 10 s.
+// waitDeadline bounds every wait for a condition. It holds on a busy
+// two-core machine where moto serves one request at a time; a condition that
+// holds returns at once, so only a failing test pays it.
+const waitDeadline = 60 * time.Second
+
 func eventually(t *testing.T, cond func() bool, msg string) {
 	t.Helper()
-	require.Eventually(t, cond, 10*time.Second, 20*time.Millisecond, msg)
+	require.Eventually(t, cond, waitDeadline, 20*time.Millisecond, msg)
 }
 
 // dropTable deletes one of the system's tables behind its back.

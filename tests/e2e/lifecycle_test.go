@@ -117,8 +117,7 @@ func TestRefreshKeepsTheSessionAndCounts(t *testing.T) {
 		newSpk := sys.dial(t, query("action", "refreshConnection", "role", "speaker", "sessionId", id, "token", sys.token(t, "owner")))
 		assert.Equal(t, "speaker", newSpk.expect("connectionRefreshComplete")["role"])
 		assert.Equal(t, 1.0, newSpk.expect("listenerCount")["total"], "the new connection starts knowing its audience")
-		oldSpk.close()
-		time.Sleep(300 * time.Millisecond) // let the old $disconnect run
+		sys.closeAndAwaitDisconnect(t, oldSpk)
 		v := sys.session(t, id)
 		assert.True(t, v.Active)
 		assert.Equal(t, 1, v.Count)
@@ -235,11 +234,13 @@ func TestGatewayLimitsCloseOversizedFrames(t *testing.T) {
 	for i := range big {
 		big[i] = 'a'
 	}
-	l.sendOffContract(big)
-	assert.Equal(t, websocket.StatusMessageTooBig, l.expectClosed())
+	sys.awaitDisconnect(t, func() {
+		l.sendOffContract(big)
+		assert.Equal(t, websocket.StatusMessageTooBig, l.expectClosed())
+	})
 	// A 1009 close is not the client's goodbye: the seat is held for the
 	// window like any lost connection, then released.
-	time.Sleep(1100 * time.Millisecond)
+	sys.clock.Advance(1100 * time.Millisecond)
 	sys.sweep(t)
 	eventually(t, func() bool { return sys.session(t, id).Count == 0 }, "the closed listener is uncounted after the window")
 }

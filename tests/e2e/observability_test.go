@@ -61,7 +61,7 @@ func TestLogsAndMetricsOfAFullScenario(t *testing.T) {
 	dropTable(t, sys, sys.cfg.Tables.Sessions)
 	_, status, _ = sys.tryDial(t, joinQuery(id))
 	require.Equal(t, 503, status)
-	time.Sleep(300 * time.Millisecond) // asynchronous welcomes and disconnects finish logging
+	sys.settle(t) // asynchronous welcomes and disconnects finish logging
 
 	t.Run("log lines are JSON with level, message and context", func(t *testing.T) {
 		var sawCause, sawCorrelation, sawTruncatedIP bool

@@ -173,9 +173,9 @@ func (m *propSession) welcomed(rt *rapid.T, c *propConn, typ string) {
 
 // await reads c's messages until one of type typ arrives.
 func (m *propSession) await(rt *rapid.T, c *propConn, typ string) map[string]any {
-	msg, ok := m.next(rt, c, typ, 15*time.Second)
+	msg, ok := m.next(rt, c, typ, waitDeadline)
 	if !ok {
-		rt.Fatalf("no %s within 15s (seen %v)", typ, c.seen)
+		rt.Fatalf("no %s within %s (seen %v)", typ, waitDeadline, c.seen)
 	}
 	return msg
 }
@@ -395,7 +395,7 @@ func (m *propSession) settle(rt *rapid.T) {
 		want[c.lang]++
 	}
 	var last error
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(waitDeadline)
 	for {
 		last = m.matches(want)
 		if last == nil || time.Now().After(deadline) {
@@ -460,7 +460,7 @@ func (m *propSession) speakerLeaves(rt *rapid.T) {
 	for i, c := range m.live {
 		select {
 		case <-c.closed:
-		case <-time.After(15 * time.Second):
+		case <-time.After(waitDeadline):
 			rt.Fatalf("listener %d still open after the speaker left", i)
 		}
 		for msg := range c.msgs {
@@ -481,7 +481,7 @@ func (m *propSession) speakerLeaves(rt *rapid.T) {
 		}
 	}
 	var last error
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(waitDeadline)
 	for {
 		last = func() error {
 			sess, err := m.sys.Graph.Store.Sessions.Get(ctx, m.id)

@@ -74,7 +74,7 @@ func TestSpeakerDropWithoutReturnEndsTheSessionAfterTheWindow(t *testing.T) {
 
 	rep, _ := sys.sweep(t)
 	assert.Zero(t, rep.Ended, "within the window the sweep waits")
-	time.Sleep(1100 * time.Millisecond)
+	sys.clock.Advance(1100 * time.Millisecond)
 	rep, _ = sys.sweep(t)
 	assert.Equal(t, 1, rep.Ended)
 	assert.Equal(t, "speakerDisconnected", l.skipUntil("sessionEnded")["reason"])
@@ -178,8 +178,8 @@ func TestHeldSeatIsReleasedAfterTheWindow(t *testing.T) {
 	_, id := sys.speaker(t, "alice")
 	dropped := sys.dialDroppable(t, query("action", "joinSession", "sessionId", id, "targetLanguage", "es"))
 	token := dropped.expect("sessionJoined")["resumeToken"].(string)
-	dropped.drop()
-	time.Sleep(1100 * time.Millisecond)
+	sys.awaitDisconnect(t, dropped.drop)
+	sys.clock.Advance(1100 * time.Millisecond)
 	rep, _ := sys.sweep(t)
 	assert.Equal(t, 1, rep.Released)
 	assert.Zero(t, sys.session(t, id).Count)
@@ -216,8 +216,7 @@ func TestOriginalClientRefreshAtAFullSessionIsAccepted(t *testing.T) {
 
 	next := sys.dial(t, query("action", "refreshConnection", "role", "listener", "sessionId", id, "targetLanguage", "es"))
 	next.expect("connectionRefreshComplete")
-	old.close()
-	time.Sleep(300 * time.Millisecond) // the old connection's $disconnect
+	sys.closeAndAwaitDisconnect(t, old)
 	assert.Equal(t, 1, sys.session(t, id).Count, "the refresh replaced its connection, at capacity")
 	assert.Equal(t, 1, sys.listenerRecords(t, id))
 

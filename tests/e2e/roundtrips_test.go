@@ -3,7 +3,6 @@ package e2e
 import (
 	"math"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 )
@@ -13,7 +12,7 @@ import (
 func TestDynamoDBRoundTripsPerOperation(t *testing.T) {
 	sys := startSystem(t, generousLimits)
 	measure := func(op func()) int64 {
-		time.Sleep(50 * time.Millisecond) // let earlier asynchronous work settle
+		sys.settle(t) // earlier asynchronous work is not this operation's
 		before := sys.roundTrips.Count()
 		op()
 		return sys.roundTrips.Count() - before
@@ -35,9 +34,10 @@ func TestDynamoDBRoundTripsPerOperation(t *testing.T) {
 	refreshListener := measure(func() {
 		l2 = sys.dial(t, query("action", "refreshConnection", "role", "listener", "sessionId", id, "targetLanguage", "es"))
 		l2.expect("connectionRefreshComplete")
+		spk.expect("listenerCount") // a token-less refresh takes a seat: the welcome's last step
 	})
 	leave := measure(func() {
-		l.close()
+		sys.closeAndAwaitDisconnect(t, l)
 		spk.expect("listenerCount")
 	})
 	refreshSpeaker := measure(func() {
