@@ -26,8 +26,8 @@ import (
 
 	"github.com/livecast/sessions/api"
 	"github.com/livecast/sessions/app"
-	"github.com/livecast/sessions/gateway"
 	"github.com/livecast/sessions/audiostream"
+	"github.com/livecast/sessions/gateway"
 	"github.com/livecast/sessions/session"
 	"github.com/livecast/sessions/store"
 	"github.com/livecast/sessions/tests/motoserver"
@@ -159,7 +159,7 @@ func startSystemWith(t *testing.T, env map[string]string, o systemOptions) *syst
 		DynamoOptions:  []func(*dynamodb.Options){sys.roundTrips.Option()},
 		KinesisOptions: []func(*kinesis.Options){sys.kinesis.Option()},
 		AudioLoopback:  o.audioLoopback, LoopbackPoll: 50 * time.Millisecond,
-		WrapHandler:    sys.countDisconnects,
+		WrapHandler: sys.countDisconnects,
 	})
 	require.NoError(t, err)
 	t.Cleanup(func() {
