@@ -118,7 +118,7 @@ bench: moto
 run: moto go-deps
 	@set -euo pipefail; \
 	port=$$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'); \
-	"$(MOTO_PYTHON)" tests/motoserver/serve.py $$port >/tmp/sessions-moto.log 2>&1 & moto_pid=$$!; \
+	"$(MOTO_PYTHON)" local/motoserver/serve.py $$port >/tmp/sessions-moto.log 2>&1 & moto_pid=$$!; \
 	trap 'kill $$moto_pid 2>/dev/null || true' EXIT INT TERM; \
 	for i in $$(seq 1 100); do python3 -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$$port/moto-api/')" 2>/dev/null && break; sleep 0.1; done; \
 	echo "AWS API emulator (moto_server) on http://127.0.0.1:$$port, pid $$moto_pid"; \

@@ -22,6 +22,7 @@ import (
 
 	"github.com/livecast/sessions/app"
 	"github.com/livecast/sessions/auth"
+	"github.com/livecast/sessions/local"
 	"github.com/livecast/sessions/router"
 )
 
@@ -103,16 +104,16 @@ func runLocal(args []string) error {
 		return err
 	}
 	logger := app.NewLogger(os.Stdout, cfg.LogLevel)
-	local, err := app.StartLocal(ctx, cfg, awsCfg, app.LocalOptions{Addr: *addr, IdleTimeout: *idle, ClientID: *clientID, Logger: logger, Metrics: os.Stdout, AudioLoopback: *loopback})
+	sys, err := local.Start(ctx, cfg, awsCfg, local.Options{Addr: *addr, IdleTimeout: *idle, ClientID: *clientID, Logger: logger, Metrics: os.Stdout, AudioLoopback: *loopback})
 	if err != nil {
 		return err
 	}
-	printWelcome(os.Stderr, local, *loopback)
+	printWelcome(os.Stderr, sys, *loopback)
 	<-ctx.Done()
-	return local.Close()
+	return sys.Close()
 }
 
-func printWelcome(w io.Writer, l *app.Local, loopback bool) {
+func printWelcome(w io.Writer, l *local.System, loopback bool) {
 	base, ws := l.Gateway.HTTPURL(), l.Gateway.URL()
 	audio := "the stream only (start with -audio-loopback to hear it as a listener)"
 	if loopback {

@@ -16,7 +16,7 @@ import (
 
 	"github.com/livecast/sessions/audiostream"
 	"github.com/livecast/sessions/session"
-	"github.com/livecast/sessions/tests/motoserver"
+	"github.com/livecast/sessions/local/motoserver"
 )
 
 // endpoint is the Kinesis API the tests talk to: AWS_ENDPOINT_URL_KINESIS

@@ -14,7 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/livecast/sessions/store"
-	"github.com/livecast/sessions/tests/motoserver"
+	"github.com/livecast/sessions/local/motoserver"
 )
 
 // endpoint is the DynamoDB API the tests talk to: AWS_ENDPOINT_URL_DYNAMODB

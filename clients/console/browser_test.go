@@ -21,7 +21,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/livecast/sessions/app"
-	"github.com/livecast/sessions/tests/motoserver"
+	"github.com/livecast/sessions/local"
+	"github.com/livecast/sessions/local/motoserver"
 )
 
 // browserRequired turns "no Chromium here" from a skip into a failure, so CI
@@ -72,7 +73,7 @@ func startLocal(t *testing.T) string {
 	return startLocalSystem(t).Gateway.HTTPURL()
 }
 
-func startLocalSystem(t *testing.T) *app.Local {
+func startLocalSystem(t *testing.T) *local.System {
 	t.Helper()
 	moto.once.Do(func() { moto.server, moto.err = motoserver.Start() })
 	require.NoError(t, moto.err)
@@ -89,7 +90,7 @@ func startLocalSystem(t *testing.T) *app.Local {
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
 	awsCfg, err := app.LoadAWS(context.Background(), cfg.Region, true)
 	require.NoError(t, err)
-	local, err := app.StartLocal(context.Background(), cfg, awsCfg, app.LocalOptions{})
+	local, err := local.Start(context.Background(), cfg, awsCfg, local.Options{})
 	require.NoError(t, err)
 	t.Cleanup(func() {
 		_ = local.Close()

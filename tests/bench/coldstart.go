@@ -20,8 +20,8 @@ import (
 	"github.com/guregu/dynamo/v2"
 
 	"github.com/livecast/sessions/app"
+	"github.com/livecast/sessions/local/lambdaruntime"
 	"github.com/livecast/sessions/store"
-	"github.com/livecast/sessions/tests/lambdaruntime"
 )
 
 // coldResult is the binary's cold start: process start → first poll of the

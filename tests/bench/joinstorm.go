@@ -10,7 +10,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/livecast/sessions/tests/ddbcontention"
+	"github.com/livecast/sessions/local/ddbcontention"
 )
 
 // stormPoll is how often the storms' monitor reads the count: its reads

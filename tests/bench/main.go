@@ -29,8 +29,8 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/livecast/sessions/tests/ddbcontention"
-	"github.com/livecast/sessions/tests/motoserver"
+	"github.com/livecast/sessions/local/ddbcontention"
+	"github.com/livecast/sessions/local/motoserver"
 )
 
 func main() {

@@ -11,7 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/smithy-go/middleware"
 
-	"github.com/livecast/sessions/gateway"
+	"github.com/livecast/sessions/local/gateway"
 	"github.com/livecast/sessions/store"
 )
 

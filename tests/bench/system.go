@@ -19,6 +19,7 @@ import (
 
 	"github.com/livecast/sessions/app"
 	"github.com/livecast/sessions/audiostream"
+	"github.com/livecast/sessions/local"
 	"github.com/livecast/sessions/store"
 )
 
@@ -29,7 +30,7 @@ import (
 // the counts.
 type system struct {
 	name      string
-	local     *app.Local
+	local     *local.System
 	cfg       app.Config
 	awsCfg    aws.Config
 	trips     *store.RoundTrips
@@ -133,7 +134,7 @@ func (b *bench) startSystemWith(ctx context.Context, name string, env map[string
 	}
 	level := cfg.LogLevel
 	logger := slog.New(slog.NewJSONHandler(multiWriter{b.logFile, s.logs}, &slog.HandlerOptions{Level: level}))
-	s.local, err = app.StartLocal(ctx, cfg, awsCfg, app.LocalOptions{
+	s.local, err = local.Start(ctx, cfg, awsCfg, local.Options{
 		Logger:         logger,
 		ClientID:       "bench-client",
 		WrapHandler:    b.rec.wrap,

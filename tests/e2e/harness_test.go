@@ -27,10 +27,11 @@ import (
 	"github.com/livecast/sessions/api"
 	"github.com/livecast/sessions/app"
 	"github.com/livecast/sessions/audiostream"
-	"github.com/livecast/sessions/gateway"
+	"github.com/livecast/sessions/local"
+	"github.com/livecast/sessions/local/gateway"
+	"github.com/livecast/sessions/local/motoserver"
 	"github.com/livecast/sessions/session"
 	"github.com/livecast/sessions/store"
-	"github.com/livecast/sessions/tests/motoserver"
 )
 
 // dynamoEndpoint and kinesisEndpoint are the DynamoDB and Kinesis APIs every
@@ -70,7 +71,7 @@ func (c *clock) Advance(d time.Duration) { c.offset.Add(int64(d)) }
 
 // system is the whole service on loopback, built exactly as `sessions local`.
 type system struct {
-	*app.Local
+	*local.System
 	clock      *clock
 	roundTrips *store.RoundTrips
 	kinesis    *audiostream.Requests
@@ -153,7 +154,7 @@ func startSystemWith(t *testing.T, env map[string]string, o systemOptions) *syst
 		logs = testLogWriter{t}
 	}
 	logger := app.NewLogger(logs, cfg.LogLevel)
-	sys.Local, err = app.StartLocal(context.Background(), cfg, awsCfg, app.LocalOptions{
+	sys.System, err = local.Start(context.Background(), cfg, awsCfg, local.Options{
 		ClientID: sys.clientID, IssuerKey: sys.key, IssuerKeyID: sys.keyID,
 		Logger: logger, Now: sys.clock.Now, JWKSURL: o.jwksURL, Metrics: o.metrics,
 		DynamoOptions:  []func(*dynamodb.Options){sys.roundTrips.Option()},

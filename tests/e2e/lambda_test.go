@@ -14,7 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/livecast/sessions/tests/lambdaruntime"
+	"github.com/livecast/sessions/local/lambdaruntime"
 )
 
 // The real binary in Lambda mode: it detects the runtime, builds its clients

@@ -12,7 +12,7 @@ import (
 	"github.com/coder/websocket"
 	"github.com/stretchr/testify/assert"
 
-	"github.com/livecast/sessions/tests/ddbcontention"
+	"github.com/livecast/sessions/local/ddbcontention"
 )
 
 // stormOutcome is how one of many simultaneous joins ended.

@@ -10,7 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/livecast/sessions/tests/motoserver"
+	"github.com/livecast/sessions/local/motoserver"
 )
 
 const region = "us-east-1"

@@ -160,7 +160,7 @@ export async function startService(env: Record<string, string> = {}): Promise<Lo
   // the project's virtual environment when the system Python lacks moto.
   const moto = new Child(
     'moto_server',
-    spawn(process.env.MOTO_PYTHON || 'python3', [path.join(repoRoot(), 'tests', 'motoserver', 'serve.py'), String(motoPort)], { stdio: ['ignore', 'pipe', 'pipe'] }),
+    spawn(process.env.MOTO_PYTHON || 'python3', [path.join(repoRoot(), 'local', 'motoserver', 'serve.py'), String(motoPort)], { stdio: ['ignore', 'pipe', 'pipe'] }),
   );
   let service: Child | undefined;
   try {

@@ -1,4 +1,4 @@
-package app
+package local
 
 import (
 	"context"
@@ -30,7 +30,7 @@ type audioData struct {
 // to every listener of the session as audioData, one broadcast event per
 // target language, through the same entry point the pipeline invokes on AWS.
 // It runs until Close; read failures (the emulator stopped) are retried.
-func (l *Local) loopback(poll time.Duration, log *slog.Logger) {
+func (l *System) loopback(poll time.Duration, log *slog.Logger) {
 	defer l.pending.Done()
 	if poll <= 0 {
 		poll = 100 * time.Millisecond
@@ -57,7 +57,7 @@ func (l *Local) loopback(poll time.Duration, log *slog.Logger) {
 // fanOutChunk broadcasts one chunk to each language at once, and returns
 // when every broadcast has: each listener is in one language, so the next
 // chunk cannot overtake this one on its way to any listener.
-func (l *Local) fanOutChunk(ctx context.Context, r audiostream.Record, langs []string, log *slog.Logger) {
+func (l *System) fanOutChunk(ctx context.Context, r audiostream.Record, langs []string, log *slog.Logger) {
 	var wg sync.WaitGroup
 	for _, lang := range langs {
 		payload, err := json.Marshal(audioData{Type: "audioData", Timestamp: time.Now().UnixMilli(), SessionID: r.SessionID,
@@ -84,7 +84,7 @@ func (l *Local) fanOutChunk(ctx context.Context, r audiostream.Record, langs []s
 // languageCache remembers briefly which target languages a session's
 // listeners use, so the loopback does not read the session for every chunk.
 type languageCache struct {
-	local     *Local
+	local     *System
 	ttl       time.Duration
 	mu        sync.Mutex
 	bySession map[string]cachedLanguages

@@ -15,7 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/stretchr/testify/require"
 
-	"github.com/livecast/sessions/tests/motoserver"
+	"github.com/livecast/sessions/local/motoserver"
 )
 
 // motoURL is the emulator every test here puts a proxy in front of.

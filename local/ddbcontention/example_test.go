@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"log"
 
-	"github.com/livecast/sessions/tests/ddbcontention"
-	"github.com/livecast/sessions/tests/motoserver"
+	"github.com/livecast/sessions/local/ddbcontention"
+	"github.com/livecast/sessions/local/motoserver"
 )
 
 // A command such as the bench puts the proxy in front of its emulator and

@@ -1,4 +1,4 @@
-package app
+package local
 
 import (
 	"context"
@@ -18,15 +18,16 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 
+	"github.com/livecast/sessions/app"
 	"github.com/livecast/sessions/audiostream"
 	"github.com/livecast/sessions/auth"
 	"github.com/livecast/sessions/clients/console"
-	"github.com/livecast/sessions/gateway"
+	"github.com/livecast/sessions/local/gateway"
 	"github.com/livecast/sessions/router"
 )
 
-// LocalOptions configure the whole system on one machine.
-type LocalOptions struct {
+// Options configure the whole system on one machine.
+type Options struct {
 	Addr          string          // gateway listen address; "" → 127.0.0.1:0
 	IdleTimeout   time.Duration   // 0 → API Gateway's 10 min
 	ClientID      string          // audience of locally minted tokens; "" → "local-client"
@@ -52,12 +53,12 @@ type LocalOptions struct {
 	WrapHandler func(gateway.Handler) gateway.Handler
 }
 
-// Local is the running local system: the API Gateway stand-in, a JWT issuer
+// System is the running local system: the API Gateway stand-in, a JWT issuer
 // for speakers, and the same graph as on AWS behind them.
-type Local struct {
+type System struct {
 	Gateway *gateway.Server
 	Issuer  *auth.Issuer
-	Graph   Graph
+	Graph   app.Graph
 
 	ctx     context.Context
 	cancel  context.CancelFunc
@@ -69,17 +70,17 @@ type Local struct {
 
 // InFlight reports how many invocations (gateway events and scheduled
 // internal events) are running now; the periodic sweep is not counted.
-func (l *Local) InFlight() int64 { return l.inFlight.Load() }
+func (l *System) InFlight() int64 { return l.inFlight.Load() }
 
-// StartLocal creates missing tables and the audio stream, and starts serving.
-func StartLocal(ctx context.Context, cfg Config, awsCfg aws.Config, o LocalOptions) (*Local, error) {
+// Start creates missing tables and the audio stream, and starts serving.
+func Start(ctx context.Context, cfg app.Config, awsCfg aws.Config, o Options) (*System, error) {
 	if o.ClientID == "" {
 		o.ClientID = "local-client"
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	l := &Local{}
+	l := &System{}
 	l.ctx, l.cancel = context.WithCancel(context.WithoutCancel(ctx))
 
 	// The gateway must listen before the issuer knows its own URL, so the
@@ -130,7 +131,7 @@ func StartLocal(ctx context.Context, cfg Config, awsCfg aws.Config, o LocalOptio
 	mux.Handle("GET /{$}", page)
 	mux.Handle("GET "+console.AssetsPrefix, page)
 
-	l.Graph = Build(cfg, Parts{
+	l.Graph = app.Build(cfg, app.Parts{
 		AWS:                awsCfg,
 		ManagementEndpoint: gw.ManagementEndpoint(),
 		Verifier:           auth.NewVerifier(auth.Config{Issuer: gw.HTTPURL(), ClientID: o.ClientID, JWKSURL: o.JWKSURL, Now: o.Now, MinRefreshInterval: time.Second}),
@@ -162,7 +163,7 @@ func StartLocal(ctx context.Context, cfg Config, awsCfg aws.Config, o LocalOptio
 
 // sweepEvery stands in for the EventBridge schedule: the same scheduled
 // event, through the same entry point.
-func (l *Local) sweepEvery(interval time.Duration, now func() time.Time) {
+func (l *System) sweepEvery(interval time.Duration, now func() time.Time) {
 	defer l.pending.Done()
 	if now == nil {
 		now = time.Now
@@ -183,7 +184,7 @@ func (l *Local) sweepEvery(interval time.Duration, now func() time.Time) {
 
 // schedule runs an internal event the way Lambda's asynchronous invocation
 // would: later, in its own invocation with its own deadline.
-func (l *Local) schedule(_ context.Context, event []byte) error {
+func (l *System) schedule(_ context.Context, event []byte) error {
 	if l.ctx.Err() != nil {
 		return errors.New("local system is shutting down")
 	}
@@ -200,13 +201,13 @@ func (l *Local) schedule(_ context.Context, event []byte) error {
 }
 
 // Invoke calls the function directly, as the audio pipeline does on AWS.
-func (l *Local) Invoke(ctx context.Context, event []byte) (json.RawMessage, error) {
+func (l *System) Invoke(ctx context.Context, event []byte) (json.RawMessage, error) {
 	return l.Graph.Router.Handle(ctx, event)
 }
 
 // Close stops the gateway (sending $disconnect for open connections) and
 // waits for scheduled work.
-func (l *Local) Close() error {
+func (l *System) Close() error {
 	err := l.Gateway.Close()
 	l.cancel()
 	l.pending.Wait()
