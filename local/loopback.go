@@ -2,7 +2,6 @@ package local
 
 import (
 	"context"
-	"encoding/json"
 	"log/slog"
 	"sync"
 	"time"
@@ -10,20 +9,6 @@ import (
 	"github.com/livecast/sessions/audiostream"
 	"github.com/livecast/sessions/router"
 )
-
-// audioData is the message the original listener clients play
-// (PROTOCOL.md): the pipeline sends it translated, the loopback as spoken.
-type audioData struct {
-	Type           string `json:"type"`
-	Timestamp      int64  `json:"timestamp"`
-	SessionID      string `json:"sessionId"`
-	AudioData      []byte `json:"audioData"` // base64 on the wire
-	Sequence       int64  `json:"sequence"`
-	TargetLanguage string `json:"targetLanguage"`
-	// The speaker's format when it said, so a player need not assume one.
-	SampleRate int    `json:"sampleRate,omitempty"`
-	Encoding   string `json:"encoding,omitempty"`
-}
 
 // loopback stands in for the translation pipeline on one machine: it reads
 // the audio stream in order per session and fans each chunk out, untranslated,
@@ -60,12 +45,8 @@ func (l *System) loopback(poll time.Duration, log *slog.Logger) {
 func (l *System) fanOutChunk(ctx context.Context, r audiostream.Record, langs []string, log *slog.Logger) {
 	var wg sync.WaitGroup
 	for _, lang := range langs {
-		payload, err := json.Marshal(audioData{Type: "audioData", Timestamp: time.Now().UnixMilli(), SessionID: r.SessionID,
-			AudioData: r.Audio, Sequence: r.Sequence, TargetLanguage: lang, SampleRate: r.SampleRate, Encoding: r.Encoding})
-		if err != nil {
-			log.Error("audio loopback: encode audioData", "error", err.Error())
-			return
-		}
+		payload := router.AudioData{SessionID: r.SessionID, TargetLanguage: lang, Audio: r.Audio, Sequence: r.Sequence,
+			SampleRate: r.SampleRate, Encoding: r.Encoding}.Encode(time.Now())
 		ev, err := router.NewBroadcastEvent(r.SessionID, lang, payload)
 		if err != nil {
 			log.Error("audio loopback: encode broadcast", "error", err.Error())

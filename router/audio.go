@@ -11,17 +11,6 @@ import (
 	"github.com/livecast/sessions/session"
 )
 
-// audioFrame is a sendAudio frame (PROTOCOL.md): the original speaker
-// client sends sessionId and audioData; sequence, sampleRate and encoding
-// are optional.
-type audioFrame struct {
-	SessionID  string `json:"sessionId"`
-	AudioData  string `json:"audioData"`
-	Sequence   *int64 `json:"sequence"`
-	SampleRate *int   `json:"sampleRate"`
-	Encoding   string `json:"encoding"`
-}
-
 // errAudioNotConfigured answers sendAudio on a router built without an
 // audio ingress.
 var errAudioNotConfigured = errors.New("router: no audio ingress configured")

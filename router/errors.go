@@ -1,10 +1,7 @@
 package router
 
 import (
-	"encoding/json"
-	"errors"
 	"net/http"
-	"time"
 
 	"github.com/livecast/sessions/session"
 )
@@ -32,36 +29,4 @@ func StatusOf(err error) int {
 		return s
 	}
 	return http.StatusInternalServerError
-}
-
-type errorDetails struct {
-	Field      string `json:"field,omitempty"`
-	SessionID  string `json:"sessionId,omitempty"`
-	RetryAfter int    `json:"retryAfter,omitempty"`
-}
-
-type errorMessage struct {
-	header
-	Code      session.Code `json:"code"`
-	Message   string       `json:"message"`
-	Details   errorDetails `json:"details"`
-	RequestID string       `json:"requestId,omitempty"`
-}
-
-// encodeError renders err as the protocol's error message. Internal causes
-// never reach the client: only the code's public message does.
-func encodeError(err error, requestID string, now time.Time) []byte {
-	msg := errorMessage{header: header{Type: "error", Timestamp: now.UnixMilli()}, RequestID: requestID}
-	var e *session.Error
-	if errors.As(err, &e) && e.Code != session.CodeInternal {
-		msg.Code, msg.Message = e.Code, e.Message
-		msg.Details = errorDetails{Field: e.Field, SessionID: e.SessionID, RetryAfter: e.RetryAfter}
-	} else {
-		msg.Code, msg.Message = session.CodeInternal, "Internal error"
-		if e != nil {
-			msg.Details.SessionID = e.SessionID
-		}
-	}
-	b, _ := json.Marshal(msg) // plain structs of strings and ints cannot fail
-	return b
 }

@@ -58,8 +58,12 @@ func (r *Router) connect(ctx context.Context, ev events.APIGatewayWebsocketProxy
 	query := queryOf(ev.QueryStringParameters, ev.MultiValueQueryStringParameters)
 	var w session.Welcome
 	err := checkQuery(query)
+	var req session.ConnectRequest
 	if err == nil {
-		w, err = r.svc.Connect(ctx, session.ConnectRequest{ConnectionID: connID, SourceIP: ev.RequestContext.Identity.SourceIP, Query: query})
+		req, err = parseConnect(query, connID, ev.RequestContext.Identity.SourceIP)
+	}
+	if err == nil {
+		w, err = r.svc.Connect(ctx, req)
 	}
 	action := ""
 	if a := query["action"]; len(a) == 1 && len(a[0]) <= 32 {
@@ -101,15 +105,6 @@ func (r *Router) disconnect(ctx context.Context, ev events.APIGatewayWebsocketPr
 		return nil, err
 	}
 	return r.respond(ok())
-}
-
-// clientMessage is every field a client action may carry.
-type clientMessage struct {
-	Action         string   `json:"action"`
-	Control        string   `json:"control"`
-	Command        string   `json:"command"`
-	Value          *float64 `json:"value"`
-	TargetLanguage string   `json:"targetLanguage"`
 }
 
 func (r *Router) message(ctx context.Context, ev events.APIGatewayWebsocketProxyRequest) (json.RawMessage, error) {
@@ -173,20 +168,5 @@ func (r *Router) dispatchMessage(ctx context.Context, route, connID, requestID, 
 		return r.svc.EndByRequest(ctx, connID)
 	default:
 		return &session.Error{Code: session.CodeInvalidAction, Field: "action", Message: "Unknown action"}
-	}
-}
-
-// decodeMessage parses a client frame into msg, naming the field that has
-// the wrong type.
-func decodeMessage(body string, msg any) error {
-	err := json.Unmarshal([]byte(body), msg)
-	var typeErr *json.UnmarshalTypeError
-	switch {
-	case err == nil:
-		return nil
-	case errors.As(err, &typeErr):
-		return &session.Error{Code: session.CodeInvalidParameters, Field: typeErr.Field, Message: "Field " + typeErr.Field + " has the wrong type"}
-	default:
-		return &session.Error{Code: session.CodeInvalidParameters, Message: "Message is not a JSON object"}
 	}
 }

@@ -2,14 +2,15 @@ package router
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/livecast/sessions/session"
 )
 
-// The wire form of every server message of PROTOCOL.md v1.1, one struct per
-// type. Every message starts with a header: its type and a Unix-ms timestamp.
+// The wire form of every server message of docs/PROTOCOL.md, one struct per
+// type (the error message and audioData included). Every message starts with a header: its type and a Unix-ms timestamp.
 type header struct {
 	Type      string `json:"type"`
 	Timestamp int64  `json:"timestamp"`
@@ -115,6 +116,69 @@ type languageChangedMsg struct {
 	header
 	SessionID      string `json:"sessionId"`
 	TargetLanguage string `json:"targetLanguage"`
+}
+
+type errorDetails struct {
+	Field      string `json:"field,omitempty"`
+	SessionID  string `json:"sessionId,omitempty"`
+	RetryAfter int    `json:"retryAfter,omitempty"`
+}
+
+type errorMessage struct {
+	header
+	Code      session.Code `json:"code"`
+	Message   string       `json:"message"`
+	Details   errorDetails `json:"details"`
+	RequestID string       `json:"requestId,omitempty"`
+}
+
+// encodeError renders err as the protocol's error message. Internal causes
+// never reach the client: only the code's public message does.
+func encodeError(err error, requestID string, now time.Time) []byte {
+	msg := errorMessage{header: header{Type: "error", Timestamp: now.UnixMilli()}, RequestID: requestID}
+	var e *session.Error
+	if errors.As(err, &e) && e.Code != session.CodeInternal {
+		msg.Code, msg.Message = e.Code, e.Message
+		msg.Details = errorDetails{Field: e.Field, SessionID: e.SessionID, RetryAfter: e.RetryAfter}
+	} else {
+		msg.Code, msg.Message = session.CodeInternal, "Internal error"
+		if e != nil {
+			msg.Details.SessionID = e.SessionID
+		}
+	}
+	b, _ := json.Marshal(msg) // plain structs of strings and ints cannot fail
+	return b
+}
+
+// AudioData is the message the original listener clients play
+// (docs/PROTOCOL.md, audioData): the pipeline sends it translated, the local
+// loopback as spoken. Sequence orders a language's chunks (v1.2: always set).
+type AudioData struct {
+	SessionID      string
+	TargetLanguage string
+	Audio          []byte
+	Sequence       int64
+	// The speaker's format when it said, so a player need not assume one.
+	SampleRate int
+	Encoding   string
+}
+
+type audioDataMsg struct {
+	header
+	SessionID      string `json:"sessionId"`
+	AudioData      []byte `json:"audioData"` // base64 on the wire
+	Sequence       int64  `json:"sequence"`
+	TargetLanguage string `json:"targetLanguage"`
+	SampleRate     int    `json:"sampleRate,omitempty"`
+	Encoding       string `json:"encoding,omitempty"`
+}
+
+// Encode renders the audioData message a pipeline hands to the broadcast
+// event.
+func (a AudioData) Encode(now time.Time) []byte {
+	b, _ := json.Marshal(audioDataMsg{header: header{Type: "audioData", Timestamp: now.UnixMilli()}, SessionID: a.SessionID,
+		AudioData: a.Audio, Sequence: a.Sequence, TargetLanguage: a.TargetLanguage, SampleRate: a.SampleRate, Encoding: a.Encoding})
+	return b // strings, ints and bytes cannot fail to encode
 }
 
 // Encode renders a domain message in its wire form.

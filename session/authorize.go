@@ -6,15 +6,7 @@ import "context"
 // speaker action needs a valid token; a listener action may come without one
 // (listeners are anonymous) but a token it does carry must be valid.
 // allowed is false with a nil error for a plain refusal.
-func (s *Service) Authorize(ctx context.Context, raw map[string][]string) (id Identity, allowed bool, err error) {
-	q := query(raw)
-	action, _ := q.get("action")
-	role, _ := q.get("role")
-	token, perr := q.get("token")
-	if perr != nil {
-		return Identity{}, false, nil
-	}
-	listener := action == ActionJoin || (action == ActionRefresh && role == string(RoleListener))
+func (s *Service) Authorize(ctx context.Context, listener bool, token string) (id Identity, allowed bool, err error) {
 	if token == "" {
 		return Identity{}, listener, nil
 	}

@@ -7,17 +7,27 @@ import (
 	"github.com/livecast/sessions/auth"
 )
 
-// ConnectRequest is a $connect as the domain sees it.
+// ConnectRequest is a $connect as the domain sees it: the router has parsed
+// the query (docs/PROTOCOL.md, "Connecting") into these values, and the
+// domain checks what they mean.
 type ConnectRequest struct {
-	ConnectionID string
-	SourceIP     string
-	Query        map[string][]string
+	ConnectionID   string
+	SourceIP       string
+	Action         string // ActionCreate, ActionJoin or ActionRefresh
+	Role           Role   // refresh: whose connection is replaced
+	Token          string // speaker
+	SessionID      string // join and refresh
+	SourceLanguage string // create
+	QualityTier    string // create
+	Options        StreamOptionsRequest
+	TargetLanguage string // listener
+	ResumeToken    string // listener refresh (v1.1), optional
 }
 
 // Connect admits a connection (speaker create, listener join, or refresh of
 // either) or refuses it with an *Error. Nothing is stored when it refuses.
 func (s *Service) Connect(ctx context.Context, req ConnectRequest) (Welcome, error) {
-	p, err := s.parseConnect(req.Query)
+	p, err := s.checkConnect(req)
 	if err != nil {
 		return Welcome{}, err
 	}

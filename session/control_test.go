@@ -237,26 +237,26 @@ func TestStatus(t *testing.T) {
 
 func TestAuthorize(t *testing.T) {
 	cases := []struct {
-		name    string
-		query   map[string][]string
-		allowed bool
-		user    string
-		code    session.Code
+		name     string
+		listener bool
+		token    string
+		allowed  bool
+		user     string
+		code     session.Code
 	}{
-		{name: "a speaker with a valid token is allowed as its user", query: map[string][]string{"action": {"createSession"}, "token": {aliceToken}}, allowed: true, user: aliceID},
-		{name: "a speaker without a token is refused", query: map[string][]string{"action": {"createSession"}}},
-		{name: "a speaker refresh without a token is refused", query: map[string][]string{"action": {"refreshConnection"}, "role": {"speaker"}}},
-		{name: "an anonymous listener is allowed", query: map[string][]string{"action": {"joinSession"}}, allowed: true},
-		{name: "an anonymous listener refresh is allowed", query: map[string][]string{"action": {"refreshConnection"}, "role": {"listener"}}, allowed: true},
-		{name: "a listener with an invalid token is refused", query: map[string][]string{"action": {"joinSession"}, "token": {"garbage"}}},
-		{name: "a speaker with an expired token is refused", query: map[string][]string{"action": {"createSession"}, "token": {expiredToken}}},
-		{name: "a repeated token is refused", query: map[string][]string{"action": {"createSession"}, "token": {aliceToken, bobToken}}},
-		{name: "a speaker while the signing keys cannot be fetched is SERVICE_UNAVAILABLE", query: map[string][]string{"action": {"createSession"}, "token": {jwksDown}}, code: session.CodeServiceUnavailable},
+		{name: "a speaker with a valid token is allowed as its user", token: aliceToken, allowed: true, user: aliceID},
+		{name: "a speaker without a token is refused"},
+		{name: "a speaker refresh without a token is refused"},
+		{name: "an anonymous listener is allowed", listener: true, allowed: true},
+		{name: "an anonymous listener refresh is allowed", listener: true, allowed: true},
+		{name: "a listener with an invalid token is refused", listener: true, token: "garbage"},
+		{name: "a speaker with an expired token is refused", token: expiredToken},
+		{name: "a speaker while the signing keys cannot be fetched is SERVICE_UNAVAILABLE", token: jwksDown, code: session.CodeServiceUnavailable},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFixture(t, session.Config{})
-			id, allowed, err := f.svc.Authorize(f.ctx(), tc.query)
+			id, allowed, err := f.svc.Authorize(f.ctx(), tc.listener, tc.token)
 			assert.Equal(t, tc.code, codeOf(err))
 			assert.Equal(t, tc.allowed, allowed)
 			assert.Equal(t, tc.user, id.UserID)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -215,12 +216,29 @@ func newFixture(t *testing.T, cfg session.Config) *fixture {
 
 func (f *fixture) ctx() context.Context { return f.t.Context() }
 
-// connect runs a $connect with a raw query string.
+// connect runs a $connect written as its query string, which reads best in
+// a test; the router's parsing of queries has its own tests.
 func (f *fixture) connect(connectionID, ip, rawQuery string) (session.Welcome, error) {
 	f.t.Helper()
 	q, err := url.ParseQuery(rawQuery)
 	require.NoError(f.t, err)
-	return f.svc.Connect(f.ctx(), session.ConnectRequest{ConnectionID: connectionID, SourceIP: ip, Query: q})
+	number := func(name string) *float64 {
+		if !q.Has(name) {
+			return nil
+		}
+		v, err := strconv.ParseFloat(q.Get(name), 64)
+		require.NoError(f.t, err)
+		return &v
+	}
+	req := session.ConnectRequest{ConnectionID: connectionID, SourceIP: ip, Action: q.Get("action"), Role: session.Role(q.Get("role")),
+		Token: q.Get("token"), SessionID: q.Get("sessionId"), SourceLanguage: q.Get("sourceLanguage"), QualityTier: q.Get("qualityTier"),
+		TargetLanguage: q.Get("targetLanguage"), ResumeToken: q.Get("resumeToken"),
+		Options: session.StreamOptionsRequest{MinStability: number("minStability"), MaxBufferTimeout: number("maxBufferTimeout")}}
+	if q.Has("partialResults") {
+		b := q.Get("partialResults") == "true"
+		req.Options.PartialResults = &b
+	}
+	return f.svc.Connect(f.ctx(), req)
 }
 
 // create opens a session of alice's on connection speakerID and returns its id.

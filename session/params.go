@@ -1,9 +1,6 @@
 package session
 
 import (
-	"strconv"
-	"strings"
-	"unicode"
 	"unicode/utf8"
 )
 
@@ -14,13 +11,7 @@ const (
 	ActionRefresh = "refreshConnection"
 )
 
-// Bounds on query values: a token is a few KB, everything else is short.
-const (
-	maxTokenLen = 8192
-	maxValueLen = 256
-)
-
-// connectParams is a validated $connect query.
+// connectParams is a ConnectRequest whose values the domain has checked.
 type connectParams struct {
 	action         string
 	token          string
@@ -33,59 +24,31 @@ type connectParams struct {
 	resumeToken    string // listener refresh (v1.1), optional
 }
 
-// query gives single, well-formed values out of a multi-valued query.
-type query map[string][]string
-
-// get returns the one value of name, "" when absent. A repeated, over-long or
-// oddly encoded value is refused rather than guessed at: the client that sent
-// it has a bug the user should hear about.
-func (q query) get(name string) (string, *Error) {
-	vals := q[name]
-	switch {
-	case len(vals) == 0:
-		return "", nil
-	case len(vals) > 1:
-		return "", invalidParam(name, "Parameter %s is repeated", name)
-	}
-	v := vals[0]
-	limit := maxValueLen
-	if name == "token" {
-		limit = maxTokenLen
-	}
-	if len(v) > limit {
-		return "", invalidParam(name, "Parameter %s is longer than %d bytes", name, limit)
-	}
-	// U+FFFD means an encoding was already repaired upstream: still bad input.
-	if !utf8.ValidString(v) || strings.IndexFunc(v, unicode.IsControl) >= 0 || strings.ContainsRune(v, utf8.RuneError) {
-		return "", invalidParam(name, "Parameter %s is not valid text", name)
-	}
-	return v, nil
-}
-
-func (q query) require(name string) (string, *Error) {
-	v, err := q.get(name)
-	if err == nil && v == "" {
-		err = invalidParam(name, "Missing required parameter: %s", name)
-	}
-	return v, err
-}
-
-func (s *Service) parseConnect(raw map[string][]string) (connectParams, error) {
-	q := query(raw)
-	var p connectParams
+// checkConnect holds a parsed $connect to the domain's rules: supported
+// languages, the form of a session id, quality tiers, the stream options'
+// ranges and defaults. The router has already parsed the wire (which
+// parameters each action takes, one well-formed value each).
+func (s *Service) checkConnect(req ConnectRequest) (connectParams, error) {
+	p := connectParams{action: req.Action, token: req.Token, sourceLanguage: req.SourceLanguage, qualityTier: req.QualityTier,
+		sessionID: req.SessionID, targetLanguage: req.TargetLanguage, role: req.Role, resumeToken: req.ResumeToken}
 	var err *Error
-	if p.action, err = q.require("action"); err != nil {
-		return p, err
-	}
-	switch p.action {
-	case ActionCreate:
-		err = s.parseCreate(q, &p)
-	case ActionJoin:
-		err = s.parseJoin(q, &p)
-	case ActionRefresh:
-		err = s.parseRefresh(q, &p)
+	switch {
+	case req.Action == "":
+		err = missing("action")
+	case req.Action == ActionCreate:
+		err = s.checkCreate(req, &p)
+	case req.Action == ActionJoin:
+		err = s.checkListener(req)
+	case req.Action != ActionRefresh:
+		err = &Error{Code: CodeInvalidAction, Field: "action", Message: "Unknown action: " + truncate(req.Action, 64)}
+	case req.Role == "":
+		err = missing("role")
+	case req.Role == RoleListener:
+		err = s.checkListener(req)
+	case req.Role == RoleSpeaker:
+		err = s.checkSessionID(req.SessionID)
 	default:
-		return p, &Error{Code: CodeInvalidAction, Field: "action", Message: "Unknown action: " + truncate(p.action, 64)}
+		err = invalidParam("role", "role must be speaker or listener")
 	}
 	if err != nil {
 		return p, err
@@ -93,115 +56,87 @@ func (s *Service) parseConnect(raw map[string][]string) (connectParams, error) {
 	return p, nil
 }
 
-func (s *Service) parseCreate(q query, p *connectParams) *Error {
-	var err *Error
-	if p.sourceLanguage, err = q.require("sourceLanguage"); err != nil {
+// checkListener checks a listener's session and language.
+func (s *Service) checkListener(req ConnectRequest) *Error {
+	if err := s.checkSessionID(req.SessionID); err != nil {
 		return err
 	}
-	if !iso6391.MatchString(p.sourceLanguage) || !s.sourceLangs[p.sourceLanguage] {
-		return &Error{Code: CodeInvalidLanguage, Field: "sourceLanguage", Message: "Unsupported source language: " + truncate(p.sourceLanguage, 16)}
+	if req.TargetLanguage == "" {
+		return missing("targetLanguage")
 	}
-	if p.qualityTier, err = q.require("qualityTier"); err != nil {
+	if err := s.checkTargetLanguage(req.TargetLanguage); err != nil {
+		err.SessionID = req.SessionID
 		return err
 	}
-	if p.qualityTier != "standard" && p.qualityTier != "premium" {
+	return nil
+}
+
+// missing is the refusal of a required value that is empty. The router
+// refuses those first; the domain does not rely on it.
+func missing(name string) *Error {
+	return invalidParam(name, "Missing required parameter: %s", name)
+}
+
+func (s *Service) checkCreate(req ConnectRequest, p *connectParams) *Error {
+	switch {
+	case req.SourceLanguage == "":
+		return missing("sourceLanguage")
+	case req.QualityTier == "":
+		return missing("qualityTier")
+	}
+	if !iso6391.MatchString(req.SourceLanguage) || !s.sourceLangs[req.SourceLanguage] {
+		return &Error{Code: CodeInvalidLanguage, Field: "sourceLanguage", Message: "Unsupported source language: " + truncate(req.SourceLanguage, 16)}
+	}
+	if req.QualityTier != "standard" && req.QualityTier != "premium" {
 		return invalidParam("qualityTier", "qualityTier must be standard or premium")
 	}
-	if p.options, err = parseStreamOptions(q); err != nil {
-		return err
-	}
-	p.token, err = q.get("token")
+	var err *Error
+	p.options, err = req.Options.resolve()
 	return err
 }
 
-// parseStreamOptions reads the original clients' optional transcription
-// settings, with their defaults.
-func parseStreamOptions(q query) (StreamOptions, *Error) {
+// StreamOptionsRequest are the original clients' optional transcription
+// settings as the speaker sent them; nil means not given.
+type StreamOptionsRequest struct {
+	PartialResults   *bool
+	MinStability     *float64
+	MaxBufferTimeout *float64
+}
+
+// resolve applies the defaults and the ranges of docs/PROTOCOL.md.
+func (r StreamOptionsRequest) resolve() (StreamOptions, *Error) {
 	o := StreamOptions{PartialResults: true, MinStability: 0.85, MaxBufferTimeout: 5}
-	if v, err := q.get("partialResults"); err != nil {
-		return o, err
-	} else if v != "" {
-		b, perr := strconv.ParseBool(v)
-		if perr != nil || (v != "true" && v != "false") {
-			return o, invalidParam("partialResults", "partialResults must be true or false")
-		}
-		o.PartialResults = b
+	if r.PartialResults != nil {
+		o.PartialResults = *r.PartialResults
 	}
 	var err *Error
-	if o.MinStability, err = floatParam(q, "minStability", o.MinStability, 0.70, 0.95); err != nil {
+	if o.MinStability, err = inRange("minStability", r.MinStability, o.MinStability, 0.70, 0.95); err != nil {
 		return o, err
 	}
-	if o.MaxBufferTimeout, err = floatParam(q, "maxBufferTimeout", o.MaxBufferTimeout, 2, 10); err != nil {
+	if o.MaxBufferTimeout, err = inRange("maxBufferTimeout", r.MaxBufferTimeout, o.MaxBufferTimeout, 2, 10); err != nil {
 		return o, err
 	}
 	return o, nil
 }
 
-func floatParam(q query, name string, def, lo, hi float64) (float64, *Error) {
-	v, err := q.get(name)
-	if err != nil || v == "" {
-		return def, err
+func inRange(name string, v *float64, def, lo, hi float64) (float64, *Error) {
+	if v == nil {
+		return def, nil
 	}
-	f, perr := strconv.ParseFloat(v, 64)
-	if perr != nil || f < lo || f > hi || f != f {
+	if f := *v; f < lo || f > hi || f != f {
 		return def, invalidParam(name, "%s must be a number from %g to %g", name, lo, hi)
 	}
-	return f, nil
+	return *v, nil
 }
 
-func (s *Service) parseJoin(q query, p *connectParams) *Error {
-	var err *Error
-	if p.sessionID, err = s.sessionIDParam(q); err != nil {
-		return err
-	}
-	p.targetLanguage, err = s.targetLanguageParam(q, p.sessionID)
-	return err
-}
-
-func (s *Service) parseRefresh(q query, p *connectParams) *Error {
-	role, err := q.require("role")
-	if err != nil {
-		return err
-	}
-	p.role = Role(role)
-	if p.sessionID, err = s.sessionIDParam(q); err != nil {
-		return err
-	}
-	switch p.role {
-	case RoleSpeaker:
-		p.token, err = q.get("token")
-	case RoleListener:
-		if p.targetLanguage, err = s.targetLanguageParam(q, p.sessionID); err != nil {
-			return err
-		}
-		p.resumeToken, err = q.get("resumeToken")
-	default:
-		err = invalidParam("role", "role must be speaker or listener")
-	}
-	return err
-}
-
-func (s *Service) sessionIDParam(q query) (string, *Error) {
-	id, err := q.require("sessionId")
-	if err != nil {
-		return "", err
+func (s *Service) checkSessionID(id string) *Error {
+	if id == "" {
+		return missing("sessionId")
 	}
 	if !s.words.valid(id) {
-		return "", &Error{Code: CodeInvalidSessionID, Field: "sessionId", SessionID: truncate(id, 64), Message: "Session id must look like faithful-shepherd-427"}
+		return &Error{Code: CodeInvalidSessionID, Field: "sessionId", SessionID: truncate(id, 64), Message: "Session id must look like faithful-shepherd-427"}
 	}
-	return id, nil
-}
-
-func (s *Service) targetLanguageParam(q query, sessionID string) (string, *Error) {
-	lang, err := q.require("targetLanguage")
-	if err != nil {
-		return "", err
-	}
-	if err := s.checkTargetLanguage(lang); err != nil {
-		err.SessionID = sessionID
-		return "", err
-	}
-	return lang, nil
+	return nil
 }
 
 func (s *Service) checkTargetLanguage(lang string) *Error {

@@ -2,10 +2,8 @@ package session
 
 import (
 	"errors"
-	"net/url"
-	"strings"
+	"math"
 	"testing"
-	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -13,34 +11,38 @@ import (
 
 func newTestService() *Service { return New(Config{}, Deps{}) }
 
-func TestConnectParameters(t *testing.T) {
+func TestConnectChecksWhatValuesMean(t *testing.T) {
 	s := newTestService()
+	num := func(f float64) *float64 { return &f }
+	create := func(o StreamOptionsRequest) ConnectRequest {
+		return ConnectRequest{Action: ActionCreate, SourceLanguage: "en", QualityTier: "standard", Options: o}
+	}
 	cases := []struct {
 		name  string
-		query string
+		req   ConnectRequest
 		code  Code
 		field string
 	}{
-		{"create with defaults", "action=createSession&sourceLanguage=en&qualityTier=standard&token=t", "", ""},
-		{"create with every option", "action=createSession&sourceLanguage=de&qualityTier=premium&partialResults=false&minStability=0.7&maxBufferTimeout=10", "", ""},
-		{"partialResults must be a boolean word", "action=createSession&sourceLanguage=en&qualityTier=standard&partialResults=1", CodeInvalidParameters, "partialResults"},
-		{"minStability above range", "action=createSession&sourceLanguage=en&qualityTier=standard&minStability=0.96", CodeInvalidParameters, "minStability"},
-		{"maxBufferTimeout infinite", "action=createSession&sourceLanguage=en&qualityTier=standard&maxBufferTimeout=Inf", CodeInvalidParameters, "maxBufferTimeout"},
-		{"uppercase language", "action=createSession&sourceLanguage=EN&qualityTier=standard", CodeInvalidLanguage, "sourceLanguage"},
-		{"join", "action=joinSession&sessionId=holy-lamb-101&targetLanguage=es", "", ""},
-		{"join without language", "action=joinSession&sessionId=holy-lamb-101", CodeInvalidParameters, "targetLanguage"},
-		{"join without session", "action=joinSession&targetLanguage=es", CodeInvalidParameters, "sessionId"},
-		{"listener refresh", "action=refreshConnection&role=listener&sessionId=holy-lamb-101&targetLanguage=es", "", ""},
-		{"speaker refresh", "action=refreshConnection&role=speaker&sessionId=holy-lamb-101&token=t", "", ""},
-		{"refresh without role", "action=refreshConnection&sessionId=holy-lamb-101", CodeInvalidParameters, "role"},
-		{"token too long", "action=createSession&sourceLanguage=en&qualityTier=standard&token=" + strings.Repeat("x", 9000), CodeInvalidParameters, "token"},
-		{"repeated action", "action=joinSession&action=createSession", CodeInvalidParameters, "action"},
+		{"create with defaults", create(StreamOptionsRequest{}), "", ""},
+		{"create with every option at its bounds", create(StreamOptionsRequest{MinStability: num(0.7), MaxBufferTimeout: num(10)}), "", ""},
+		{"minStability above range", create(StreamOptionsRequest{MinStability: num(0.96)}), CodeInvalidParameters, "minStability"},
+		{"maxBufferTimeout not a number", create(StreamOptionsRequest{MaxBufferTimeout: num(math.NaN())}), CodeInvalidParameters, "maxBufferTimeout"},
+		{"maxBufferTimeout infinite", create(StreamOptionsRequest{MaxBufferTimeout: num(math.Inf(1))}), CodeInvalidParameters, "maxBufferTimeout"},
+		{"uppercase language", ConnectRequest{Action: ActionCreate, SourceLanguage: "EN", QualityTier: "standard"}, CodeInvalidLanguage, "sourceLanguage"},
+		{"unknown quality tier", ConnectRequest{Action: ActionCreate, SourceLanguage: "en", QualityTier: "gold"}, CodeInvalidParameters, "qualityTier"},
+		{"join", ConnectRequest{Action: ActionJoin, SessionID: "holy-lamb-101", TargetLanguage: "es"}, "", ""},
+		{"join of a malformed id", ConnectRequest{Action: ActionJoin, SessionID: "holy-lamb", TargetLanguage: "es"}, CodeInvalidSessionID, "sessionId"},
+		{"join in an unsupported language", ConnectRequest{Action: ActionJoin, SessionID: "holy-lamb-101", TargetLanguage: "xx"}, CodeUnsupportedLanguage, "targetLanguage"},
+		{"listener refresh", ConnectRequest{Action: ActionRefresh, Role: RoleListener, SessionID: "holy-lamb-101", TargetLanguage: "es"}, "", ""},
+		{"speaker refresh", ConnectRequest{Action: ActionRefresh, Role: RoleSpeaker, SessionID: "holy-lamb-101"}, "", ""},
+		{"refresh of an unknown role", ConnectRequest{Action: ActionRefresh, Role: "admin", SessionID: "holy-lamb-101"}, CodeInvalidParameters, "role"},
+		{"join without a language", ConnectRequest{Action: ActionJoin, SessionID: "holy-lamb-101"}, CodeInvalidParameters, "targetLanguage"},
+		{"no action", ConnectRequest{}, CodeInvalidParameters, "action"},
+		{"unknown action", ConnectRequest{Action: "deleteEverything"}, CodeInvalidAction, "action"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			q, err := url.ParseQuery(tc.query)
-			require.NoError(t, err)
-			_, perr := s.parseConnect(q)
+			_, perr := s.checkConnect(tc.req)
 			if tc.code == "" {
 				assert.NoError(t, perr)
 				return
@@ -70,41 +72,34 @@ func TestControlCommands(t *testing.T) {
 	assert.Equal(t, CodeInvalidParameters, ErrorCode(err))
 }
 
-// The $connect query is the most exposed input of the service: whatever it
-// holds, parsing never panics, refusals carry a code and a message, and what
-// it accepts is valid.
-func FuzzParseConnect(f *testing.F) {
-	for _, seed := range []string{
-		"action=createSession&sourceLanguage=en&qualityTier=standard&token=abc",
-		"action=joinSession&sessionId=faithful-shepherd-427&targetLanguage=es",
-		"action=refreshConnection&role=listener&sessionId=holy-lamb-101&targetLanguage=fr",
-		"action=joinSession&sessionId=holy-lamb-101&targetLanguage=es&targetLanguage=fr",
-		"action=%ff&sessionId=%00", "action=createSession&minStability=NaN", "", "&&&==", "action",
-		"action=joinSession&sessionId=" + strings.Repeat("a-", 200),
-	} {
-		f.Add(seed)
-	}
+// A parsed $connect still carries untrusted values: whatever they are, the
+// check never panics, refusals carry a code and a message, and what it
+// accepts is valid.
+func FuzzCheckConnect(f *testing.F) {
+	f.Add(ActionCreate, "", "", "en", "standard", "", 0.85)
+	f.Add(ActionJoin, "", "faithful-shepherd-427", "", "", "es", 0.0)
+	f.Add(ActionRefresh, "listener", "holy-lamb-101", "", "", "fr", 0.0)
+	f.Add(ActionRefresh, "speaker", "holy-lamb-1010", "", "", "", 0.0)
+	f.Add(ActionCreate, "", "", "EN", "premium", "", math.NaN())
+	f.Add("x", "x", "\x00", "\xff", "", "", -1.0)
 	s := newTestService()
 	known := map[Code]bool{CodeInvalidParameters: true, CodeInvalidAction: true, CodeInvalidLanguage: true,
 		CodeUnsupportedLanguage: true, CodeInvalidSessionID: true}
-	f.Fuzz(func(t *testing.T, raw string) {
-		q, err := url.ParseQuery(raw)
-		if err != nil {
-			return
-		}
-		p, perr := s.parseConnect(q)
+	f.Fuzz(func(t *testing.T, action, role, sessionID, sourceLanguage, qualityTier, targetLanguage string, minStability float64) {
+		p, perr := s.checkConnect(ConnectRequest{Action: action, Role: Role(role), SessionID: sessionID, SourceLanguage: sourceLanguage,
+			QualityTier: qualityTier, TargetLanguage: targetLanguage, Options: StreamOptionsRequest{MinStability: &minStability}})
 		if perr != nil {
 			var e *Error
 			require.True(t, errors.As(perr, &e))
 			assert.True(t, known[e.Code], "code %s", e.Code)
 			assert.NotEmpty(t, e.Message)
-			assert.True(t, utf8.ValidString(e.Message) || !utf8.ValidString(raw))
 			return
 		}
 		switch p.action {
 		case ActionCreate:
 			assert.True(t, s.sourceLangs[p.sourceLanguage])
 			assert.Contains(t, []string{"standard", "premium"}, p.qualityTier)
+			assert.True(t, p.options.MinStability >= 0.7 && p.options.MinStability <= 0.95)
 		case ActionJoin:
 			assert.True(t, s.words.valid(p.sessionID))
 			assert.True(t, s.targetLangs[p.targetLanguage])
