@@ -12,6 +12,7 @@ import (
 	"github.com/guregu/dynamo/v2"
 
 	"github.com/livecast/sessions/audiostream"
+	"github.com/livecast/sessions/auth"
 	"github.com/livecast/sessions/router"
 	"github.com/livecast/sessions/session"
 	"github.com/livecast/sessions/store"
@@ -20,8 +21,8 @@ import (
 // Parts are the pieces a mode provides to the common graph.
 type Parts struct {
 	AWS                aws.Config
-	ManagementEndpoint string // base URL of the @connections API
-	Verifier           session.TokenVerifier
+	ManagementEndpoint string         // base URL of the @connections API
+	Verifier           *auth.Verifier // Cognito (or the local issuer)
 	Scheduler          router.Scheduler
 	Logger             *slog.Logger
 	Metrics            io.Writer // EMF lines; nil: none
@@ -60,7 +61,7 @@ func Build(cfg Config, p Parts) Graph {
 	})
 	messenger := router.NewMessenger(mgmt, p.Now)
 	svc := session.New(cfg.Session, session.Deps{
-		Sessions: st.Sessions, Connections: st.Connections, Scans: st, Limiter: st, Messenger: messenger, Verifier: p.Verifier, Now: p.Now, Logger: p.Logger,
+		Sessions: st.Sessions, Connections: st.Connections, Scans: st, Limiter: st, Messenger: messenger, Verifier: speakerTokens{p.Verifier}, Now: p.Now, Logger: p.Logger,
 	})
 	stream := audiostream.New(audiostream.NewClient(p.AWS, p.KinesisOptions...), cfg.AudioStreamName, p.AudioRetry)
 	audio := session.NewAudioIngress(cfg.Audio, session.AudioDeps{Sessions: st.Sessions, Sink: stream, Now: p.Now})

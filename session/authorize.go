@@ -10,12 +10,12 @@ func (s *Service) Authorize(ctx context.Context, listener bool, token string) (i
 	if token == "" {
 		return Identity{}, listener, nil
 	}
-	claims, verr := s.verify(ctx, token)
+	id, verr := s.verify(ctx, token)
 	if ErrorCode(verr) == CodeServiceUnavailable {
 		return Identity{}, false, verr
 	}
 	if verr != nil {
 		return Identity{}, false, nil
 	}
-	return Identity{UserID: claims.Subject, Email: claims.Email}, true, nil
+	return id, true, nil
 }

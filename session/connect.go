@@ -3,8 +3,6 @@ package session
 import (
 	"context"
 	"errors"
-
-	"github.com/livecast/sessions/auth"
 )
 
 // ConnectRequest is a $connect as the domain sees it: the router has parsed
@@ -50,20 +48,20 @@ func (s *Service) replayed(ctx context.Context, req ConnectRequest) Welcome {
 
 // verify checks a speaker token; the messages are the ones the original
 // clients show their users.
-func (s *Service) verify(ctx context.Context, token string) (auth.Claims, error) {
+func (s *Service) verify(ctx context.Context, token string) (Identity, error) {
 	if token == "" {
-		return auth.Claims{}, &Error{Code: CodeUnauthorized, Field: "token", Message: "Missing token"}
+		return Identity{}, &Error{Code: CodeUnauthorized, Field: "token", Message: "Missing token"}
 	}
-	claims, err := s.verifier.Verify(ctx, token)
+	id, err := s.verifier.Verify(ctx, token)
 	switch {
 	case err == nil:
-		return claims, nil
-	case errors.Is(err, auth.ErrTokenExpired):
-		return claims, &Error{Code: CodeUnauthorized, Message: "Token expired", Err: err}
-	case errors.Is(err, auth.ErrKeysUnavailable):
-		return claims, unavailable(err)
+		return id, nil
+	case errors.Is(err, ErrTokenExpired):
+		return id, &Error{Code: CodeUnauthorized, Message: "Token expired", Err: err}
+	case errors.Is(err, ErrUnavailable):
+		return id, unavailable(err)
 	default:
-		return claims, &Error{Code: CodeUnauthorized, Message: "Invalid token", Err: err}
+		return id, &Error{Code: CodeUnauthorized, Message: "Invalid token", Err: err}
 	}
 }
 

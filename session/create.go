@@ -16,13 +16,13 @@ func (s *Service) create(ctx context.Context, req ConnectRequest, p connectParam
 	if err != nil {
 		return Welcome{}, err
 	}
-	if err := s.take(ctx, "user:"+id.Subject, req.ConnectionID, Limit{Name: "sessionCreations", Max: s.cfg.SessionsPerHour, Window: time.Hour}); err != nil {
+	if err := s.take(ctx, "user:"+id.UserID, req.ConnectionID, Limit{Name: "sessionCreations", Max: s.cfg.SessionsPerHour, Window: time.Hour}); err != nil {
 		return Welcome{}, err
 	}
-	speaker := Connection{ID: req.ConnectionID, Role: RoleSpeaker, UserID: id.Subject, ConnectedAt: now, LastSeenAt: now, SourceIPHash: HashID(req.SourceIP)}
+	speaker := Connection{ID: req.ConnectionID, Role: RoleSpeaker, UserID: id.UserID, ConnectedAt: now, LastSeenAt: now, SourceIPHash: HashID(req.SourceIP)}
 	sess := Session{
 		SpeakerConnectionID: req.ConnectionID,
-		SpeakerUserID:       id.Subject,
+		SpeakerUserID:       id.UserID,
 		SourceLanguage:      p.sourceLanguage,
 		QualityTier:         p.qualityTier,
 		Options:             p.options,
@@ -40,7 +40,7 @@ func (s *Service) create(ctx context.Context, req ConnectRequest, p connectParam
 		err = s.sessions.Create(ctx, sess, speaker)
 		switch {
 		case err == nil:
-			s.log.InfoContext(ctx, "session created", "operation", "createSession", "correlationId", sess.ID, "userId", id.Subject, "sourceLanguage", sess.SourceLanguage, "qualityTier", sess.QualityTier)
+			s.log.InfoContext(ctx, "session created", "operation", "createSession", "correlationId", sess.ID, "userId", id.UserID, "sourceLanguage", sess.SourceLanguage, "qualityTier", sess.QualityTier)
 			return Welcome{Kind: WelcomeCreated, ConnectionID: req.ConnectionID, SessionID: sess.ID, Role: RoleSpeaker,
 				SourceLanguage: sess.SourceLanguage, QualityTier: sess.QualityTier, ExpiresAt: sess.ExpiresAt, Options: sess.Options}, nil
 		case errors.Is(err, ErrDuplicateConnection):

@@ -76,6 +76,12 @@ var (
 	// ErrLimitsUnavailable is a Limiter whose own table is missing or not
 	// accessible while the database otherwise works: limits are skipped.
 	ErrLimitsUnavailable = errors.New("session: rate-limit store unavailable")
+	// ErrTokenInvalid is a speaker token the TokenVerifier refuses:
+	// malformed, forged, for another pool or client.
+	ErrTokenInvalid = errors.New("session: invalid token")
+	// ErrTokenExpired is a genuine token past its expiry: the speaker is
+	// told to sign in again rather than that it forged.
+	ErrTokenExpired = errors.New("session: token expired")
 	// ErrConnectionGone is returned by a Messenger for a connection that no
 	// longer exists (HTTP 410 from @connections): drop it, never retry.
 	ErrConnectionGone = errors.New("session: connection gone")

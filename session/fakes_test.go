@@ -11,7 +11,6 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/livecast/sessions/auth"
 	"github.com/livecast/sessions/session"
 )
 
@@ -151,19 +150,19 @@ const (
 // one, one that finds the key set unreachable, and anything else invalid.
 type verifier struct{}
 
-// Verify implements session.TokenVerifier with the errors auth.Verifier wraps.
-func (verifier) Verify(_ context.Context, token string) (auth.Claims, error) {
+// Verify implements session.TokenVerifier with the errors it may wrap.
+func (verifier) Verify(_ context.Context, token string) (session.Identity, error) {
 	switch token {
 	case aliceToken:
-		return auth.Claims{Subject: aliceID, Email: "alice@example.com", ExpiresAt: start.Add(time.Hour)}, nil
+		return session.Identity{UserID: aliceID, Email: "alice@example.com"}, nil
 	case bobToken:
-		return auth.Claims{Subject: bobID, Email: "bob@example.com", ExpiresAt: start.Add(time.Hour)}, nil
+		return session.Identity{UserID: bobID, Email: "bob@example.com"}, nil
 	case expiredToken:
-		return auth.Claims{}, fmt.Errorf("%w: expired at %s", auth.ErrTokenExpired, start.Format(time.RFC3339))
+		return session.Identity{}, fmt.Errorf("%w: expired at %s", session.ErrTokenExpired, start.Format(time.RFC3339))
 	case jwksDown:
-		return auth.Claims{}, fmt.Errorf("%w: fetch failed", auth.ErrKeysUnavailable)
+		return session.Identity{}, fmt.Errorf("%w: fetch failed", session.ErrUnavailable)
 	default:
-		return auth.Claims{}, fmt.Errorf("%w: malformed", auth.ErrInvalidToken)
+		return session.Identity{}, fmt.Errorf("%w: malformed", session.ErrTokenInvalid)
 	}
 }
 

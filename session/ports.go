@@ -3,8 +3,6 @@ package session
 import (
 	"context"
 	"time"
-
-	"github.com/livecast/sessions/auth"
 )
 
 // The ports below are what the domain needs from the world. Every storage
@@ -144,9 +142,11 @@ type Messenger interface {
 	Disconnect(ctx context.Context, connectionID string) error
 }
 
-// TokenVerifier checks a speaker's identity token.
+// TokenVerifier checks a speaker's identity token. Its errors wrap
+// ErrTokenInvalid, ErrTokenExpired, or ErrUnavailable when no token can be
+// judged (the signing keys cannot be fetched).
 type TokenVerifier interface {
-	Verify(ctx context.Context, token string) (auth.Claims, error)
+	Verify(ctx context.Context, token string) (Identity, error)
 }
 
 // Identity is who a verified token says the speaker is.

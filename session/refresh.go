@@ -18,7 +18,7 @@ func (s *Service) refreshSpeaker(ctx context.Context, req ConnectRequest, p conn
 		return Welcome{}, withSession(err, p.sessionID)
 	}
 	now := s.now()
-	conn := Connection{ID: req.ConnectionID, SessionID: p.sessionID, Role: RoleSpeaker, UserID: id.Subject, ConnectedAt: now, LastSeenAt: now, SourceIPHash: HashID(req.SourceIP)}
+	conn := Connection{ID: req.ConnectionID, SessionID: p.sessionID, Role: RoleSpeaker, UserID: id.UserID, ConnectedAt: now, LastSeenAt: now, SourceIPHash: HashID(req.SourceIP)}
 	before, err := s.sessions.TakeOverSpeaker(ctx, conn, now.Add(s.cfg.SessionMaxDuration), now)
 	switch {
 	case errors.Is(err, ErrDuplicateConnection):
@@ -26,7 +26,7 @@ func (s *Service) refreshSpeaker(ctx context.Context, req ConnectRequest, p conn
 	case err != nil:
 		return Welcome{}, classify(p.sessionID, err)
 	}
-	s.log.InfoContext(ctx, "speaker connection refreshed", "operation", "refreshConnection", "correlationId", p.sessionID, "userId", id.Subject, "returned", !before.SpeakerConnected())
+	s.log.InfoContext(ctx, "speaker connection refreshed", "operation", "refreshConnection", "correlationId", p.sessionID, "userId", id.UserID, "returned", !before.SpeakerConnected())
 	a := audienceOf(before)
 	a.SpeakerConnectionID = req.ConnectionID
 	w := Welcome{Kind: WelcomeRefreshed, ConnectionID: req.ConnectionID, SessionID: p.sessionID, Role: RoleSpeaker, Audience: &a}
