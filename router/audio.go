@@ -1,6 +1,7 @@
 package router
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -20,11 +21,15 @@ var errAudioNotConfigured = errors.New("router: no audio ingress configured")
 // speaker sends several chunks a second for hours.
 func (r *Router) sendAudio(ctx context.Context, ev events.APIGatewayWebsocketProxyRequest, start time.Time) (json.RawMessage, error) {
 	connID := ev.RequestContext.ConnectionID
-	outcome, err := r.ingestAudio(ctx, connID, ev.RequestContext.RequestTimeEpoch, ev.Body)
+	requestID, err := requestIDOf(ev.Body)
+	var outcome session.AudioOutcome
+	if err == nil {
+		outcome, err = r.ingestAudio(ctx, connID, ev.RequestContext.RequestTimeEpoch, ev.Body)
+	}
 	if err != nil {
 		r.logOutcome(ctx, RouteSendAudio, session.HashID(connID), start, err)
 		r.observe(RouteSendAudio, start, err)
-		r.replyError(ctx, connID, ev.RequestContext.RequestID, start, err)
+		r.replyError(ctx, connID, cmp.Or(requestID, ev.RequestContext.RequestID), start, err)
 	} else {
 		r.log.DebugContext(ctx, "sendAudio "+outcome.String(), "operation", RouteSendAudio, "correlationId", session.HashID(connID),
 			"durationMs", float64(r.now().Sub(start).Microseconds())/1000)

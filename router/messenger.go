@@ -37,9 +37,11 @@ func NewMessenger(api ConnectionsAPI, now func() time.Time) *Messenger {
 	return &Messenger{api: api, now: now}
 }
 
-// Send encodes and posts one message.
+// Send encodes and posts one message. A direct reply to the action being
+// handled (the context says which connection sent it, with which requestId)
+// echoes that requestId.
 func (m *Messenger) Send(ctx context.Context, connectionID string, msg session.Message) error {
-	body, err := Encode(msg, m.now())
+	body, err := encodeReply(msg, m.now(), replyID(ctx, connectionID))
 	if err != nil {
 		return err
 	}

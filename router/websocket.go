@@ -1,6 +1,7 @@
 package router
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -114,16 +115,21 @@ func (r *Router) message(ctx context.Context, ev events.APIGatewayWebsocketProxy
 	if route == RouteSendAudio {
 		return r.sendAudio(ctx, ev, start)
 	}
-	err := r.dispatchMessage(ctx, route, connID, ev.RequestContext.RequestID, ev.Body)
+	requestID, err := requestIDOf(ev.Body)
+	if err == nil {
+		err = r.dispatchMessage(withReply(ctx, connID, requestID), route, connID, ev.RequestContext.RequestID, ev.Body)
+	}
 	r.logOutcome(ctx, operationOf(route), session.HashID(connID), start, err)
 	r.observe(route, start, err)
 	if err != nil {
-		r.replyError(ctx, connID, ev.RequestContext.RequestID, start, err)
+		r.replyError(ctx, connID, cmp.Or(requestID, ev.RequestContext.RequestID), start, err)
 	}
 	return r.respond(ok())
 }
 
-// replyError tells a client why its message was refused.
+// replyError tells a client why its message was refused. The error carries
+// the client's requestId, or API Gateway's when the client gave none (what
+// support asks for).
 func (r *Router) replyError(ctx context.Context, connID, requestID string, start time.Time, err error) {
 	if perr := r.messenger.post(ctx, connID, encodeError(err, requestID, r.now())); perr != nil && !errors.Is(perr, session.ErrConnectionGone) {
 		r.logOutcome(ctx, "replyError", session.HashID(connID), start, perr)

@@ -14,6 +14,10 @@ import (
 type header struct {
 	Type      string `json:"type"`
 	Timestamp int64  `json:"timestamp"`
+	// RequestID echoes the client's requestId on the direct reply to the
+	// action that carried it (v1.2): heartbeatAck, sessionStatus, the
+	// speaker's broadcastState, languageChanged, error.
+	RequestID string `json:"requestId,omitempty"`
 }
 
 type sessionCreatedMsg struct {
@@ -126,16 +130,15 @@ type errorDetails struct {
 
 type errorMessage struct {
 	header
-	Code      session.Code `json:"code"`
-	Message   string       `json:"message"`
-	Details   errorDetails `json:"details"`
-	RequestID string       `json:"requestId,omitempty"`
+	Code    session.Code `json:"code"`
+	Message string       `json:"message"`
+	Details errorDetails `json:"details"`
 }
 
 // encodeError renders err as the protocol's error message. Internal causes
 // never reach the client: only the code's public message does.
 func encodeError(err error, requestID string, now time.Time) []byte {
-	msg := errorMessage{header: header{Type: "error", Timestamp: now.UnixMilli()}, RequestID: requestID}
+	msg := errorMessage{header: header{Type: "error", Timestamp: now.UnixMilli(), RequestID: requestID}}
 	var e *session.Error
 	if errors.As(err, &e) && e.Code != session.CodeInternal {
 		msg.Code, msg.Message = e.Code, e.Message
@@ -182,8 +185,21 @@ func (a AudioData) Encode(now time.Time) []byte {
 }
 
 // Encode renders a domain message in its wire form.
-func Encode(m session.Message, now time.Time) ([]byte, error) {
-	h := func(t string) header { return header{Type: t, Timestamp: now.UnixMilli()} }
+func Encode(m session.Message, now time.Time) ([]byte, error) { return encodeReply(m, now, "") }
+
+// replyTypes are the messages that answer an action directly, and so carry
+// the action's requestId.
+var replyTypes = map[string]bool{"heartbeatAck": true, "sessionStatus": true, "broadcastState": true, "languageChanged": true}
+
+// encodeReply renders m with requestID when m is a direct reply.
+func encodeReply(m session.Message, now time.Time, requestID string) ([]byte, error) {
+	h := func(t string) header {
+		hd := header{Type: t, Timestamp: now.UnixMilli()}
+		if replyTypes[t] {
+			hd.RequestID = requestID
+		}
+		return hd
+	}
 	var v any
 	switch m := m.(type) {
 	case session.SessionCreated:

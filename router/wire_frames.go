@@ -31,6 +31,26 @@ type audioFrame struct {
 	Encoding   string `json:"encoding"`
 }
 
+// requestIDOf reads the optional requestId every action may carry (v1.2).
+// A frame that is not JSON has none: its route's own decoding refuses it.
+func requestIDOf(body string) (string, error) {
+	var frame struct {
+		RequestID *string `json:"requestId"`
+	}
+	err := json.Unmarshal([]byte(body), &frame)
+	var typeErr *json.UnmarshalTypeError
+	if errors.As(err, &typeErr) {
+		return "", &session.Error{Code: session.CodeInvalidParameters, Field: "requestId", Message: "requestId must be a string"}
+	}
+	if err := checkRequestID(frame.RequestID); err != nil {
+		return "", err
+	}
+	if frame.RequestID == nil {
+		return "", nil
+	}
+	return *frame.RequestID, nil
+}
+
 // decodeMessage parses a client frame into msg, naming the field that has
 // the wrong type.
 func decodeMessage(body string, msg any) error {
