@@ -8,7 +8,6 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.yaml.in/yaml/v3"
 
 	"github.com/livecast/sessions/router"
 	"github.com/livecast/sessions/session"
@@ -68,18 +67,8 @@ func TestWhatTheRouterEncodesConformsToTheDocument(t *testing.T) {
 // no status for would be sent as INTERNAL_ERROR, so the document would
 // promise a code no client ever sees.
 func TestEveryErrorCodeOfTheDocumentIsOneTheRouterKnows(t *testing.T) {
-	var doc struct {
-		Components struct {
-			Schemas struct {
-				ErrorCode struct {
-					Enum []string `yaml:"enum"`
-				} `yaml:"errorCode"`
-			} `yaml:"schemas"`
-		} `yaml:"components"`
-	}
-	require.NoError(t, yaml.Unmarshal(Document(), &doc))
-	codes := doc.Components.Schemas.ErrorCode.Enum
-	require.Len(t, codes, 12, "PROTOCOL.md's error table has twelve codes")
+	codes := documentErrorCodes(t)
+	require.Len(t, codes, 12, "docs/PROTOCOL.md's error table has twelve codes")
 	for _, code := range codes {
 		t.Run(code+" has its own status", func(t *testing.T) {
 			status := router.StatusOf(&session.Error{Code: session.Code(code)})

@@ -30,7 +30,7 @@ const maxIdleConnsPerHost = 64
 // the SDK's standard variables (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_DYNAMODB,
 // AWS_ENDPOINT_URL_KINESIS).
 // Transient errors (throttling, 5xx, transaction conflicts) are retried with
-// exponential backoff and jitter, three attempts at most (SPEC R21).
+// exponential backoff and jitter, three attempts at most (docs/SPEC.md R21).
 // withLocalCredentials supplies dummy keys when none are configured, for
 // local emulators that ignore them.
 func LoadAWS(ctx context.Context, region string, withLocalCredentials bool) (aws.Config, error) {

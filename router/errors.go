@@ -7,7 +7,7 @@ import (
 )
 
 // httpStatus is the one table from error codes to $connect statuses
-// (PROTOCOL.md, "Error codes").
+// (docs/PROTOCOL.md, "Error codes").
 var httpStatus = map[session.Code]int{
 	session.CodeUnauthorized:        http.StatusUnauthorized,
 	session.CodeForbidden:           http.StatusForbidden,

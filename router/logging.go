@@ -9,7 +9,7 @@ import (
 	"github.com/livecast/sessions/session"
 )
 
-// TruncateIP keeps only the network part of an address for logs (SPEC R19):
+// TruncateIP keeps only the network part of an address for logs (docs/SPEC.md R19):
 // IPv4 to /24, IPv6 to /48. Anything unparsable is dropped.
 func TruncateIP(ip string) string {
 	addr, err := netip.ParseAddr(ip)

@@ -72,7 +72,7 @@ func connectionError(op string, err error) error {
 }
 
 // redactURL drops the request URL from transport errors: it holds the
-// connection id, which must never reach a log (SPEC R19).
+// connection id, which must never reach a log (docs/SPEC.md R19).
 func redactURL(err error) error {
 	var urlErr *url.Error
 	if errors.As(err, &urlErr) {

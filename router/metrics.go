@@ -9,7 +9,7 @@ import (
 	"github.com/livecast/sessions/session"
 )
 
-// Metric names (SPEC R18), in CloudWatch namespace Options.MetricsNamespace.
+// Metric names (docs/SPEC.md R18), in CloudWatch namespace Options.MetricsNamespace.
 const (
 	MetricSessionCreationLatency = "SessionCreationLatency"
 	MetricListenerJoinLatency    = "ListenerJoinLatency"
@@ -108,7 +108,7 @@ func (m *Metrics) count(name string, n int, dims map[string]string) {
 	m.emit(dims, metric{name: name, unit: unitCount, value: float64(n)})
 }
 
-// observe records the metrics of one handled operation (SPEC R18): latency of
+// observe records the metrics of one handled operation (docs/SPEC.md R18): latency of
 // creations, joins and heartbeats; every error by code; rate-limit refusals.
 func (r *Router) observe(operation string, start time.Time, err error) {
 	if err != nil {

@@ -20,7 +20,7 @@ type clientMessage struct {
 	TargetLanguage string   `json:"targetLanguage"`
 }
 
-// audioFrame is a sendAudio frame (PROTOCOL.md): the original speaker
+// audioFrame is a sendAudio frame (docs/PROTOCOL.md): the original speaker
 // client sends sessionId and audioData; sequence, sampleRate and encoding
 // are optional.
 type audioFrame struct {

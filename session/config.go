@@ -32,7 +32,7 @@ type Config struct {
 	MaxSessionIDAttempts     int
 }
 
-// DefaultConfig returns the defaults of SPEC.md.
+// DefaultConfig returns the defaults of docs/SPEC.md.
 func DefaultConfig() Config {
 	return Config{
 		MaxListenersPerSession:   500,

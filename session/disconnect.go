@@ -15,7 +15,7 @@ const (
 // Disconnect cleans up after a connection that closed with closeCode (0 when
 // unknown). A deliberate close (1000; 1001 too for listeners) releases at
 // once: a speaker's 1000 ends the session. Anything else is a lost
-// connection (PROTOCOL.md v1.1): a listener's seat is held, a speaker's
+// connection (docs/PROTOCOL.md v1.1): a listener's seat is held, a speaker's
 // session waits, each for ReconnectWindow.
 //
 // Repeating it for the same connection changes nothing (API Gateway may

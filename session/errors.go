@@ -9,7 +9,7 @@ import (
 // to HTTP statuses and wire messages.
 type Code string
 
-// The protocol's error codes (PROTOCOL.md, "Error codes").
+// The protocol's error codes (docs/PROTOCOL.md, "Error codes").
 const (
 	CodeUnauthorized        Code = "UNAUTHORIZED"
 	CodeForbidden           Code = "FORBIDDEN"

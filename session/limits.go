@@ -17,7 +17,7 @@ func (s *Service) takeConnectionAttempt(ctx context.Context, req ConnectRequest,
 }
 
 // take applies rate limits. When only the rate-limit table is missing or
-// inaccessible, limits are skipped (SPEC R21: they protect the service, they
+// inaccessible, limits are skipped (docs/SPEC.md R21: they protect the service, they
 // must not take it down), with one warning per outage rather than one per
 // request. Any other failure means the database itself is in trouble: the
 // request fails at once with 503 instead of waiting on a second timeout.

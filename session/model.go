@@ -28,7 +28,7 @@ type Session struct {
 	Version             int64          // changes with every count change; guards reconciliation
 	Broadcast           BroadcastState
 	// ReconnectDeadline is set while the speaker's connection is lost: the
-	// session waits for it until then (PROTOCOL.md v1.1). Zero when connected.
+	// session waits for it until then (docs/PROTOCOL.md v1.1). Zero when connected.
 	ReconnectDeadline time.Time
 	// GapPaused is the pause a lost speaker connection put on the broadcast;
 	// it is lifted when the speaker returns, unlike the speaker's own pause.

@@ -115,7 +115,7 @@ func (s *Service) sendWhenOpen(ctx context.Context, connID string, msg Message) 
 	}
 }
 
-// notifySpeaker pushes the audience size to the speaker (SPEC X2). Best
+// notifySpeaker pushes the audience size to the speaker (docs/SPEC.md X2). Best
 // effort: a speaker that is gone is cleaned up by its own $disconnect.
 func (s *Service) notifySpeaker(ctx context.Context, sessionID string, a Audience) {
 	if a.SpeakerConnectionID == "" {

@@ -24,7 +24,7 @@ type client struct {
 	first     string         // type of the first message
 	connID    string         // from sessionCreated / sessionJoined
 	sessionID string
-	resume    string   // the latest resumeToken (listeners, PROTOCOL.md v1.1)
+	resume    string   // the latest resumeToken (listeners, docs/PROTOCOL.md v1.1)
 	maxTotal  int      // highest listenerCount total seen (speakers)
 	errCodes  []string // codes of error messages
 	changed   chan struct{}

@@ -98,7 +98,7 @@ func joinProblems(p []string) error {
 }
 
 // monitor polls sessions while a scenario runs and remembers every count it
-// saw outside [0, capacity]: PROTOCOL.md v1.1 gives capacity one door, and a
+// saw outside [0, capacity]: docs/PROTOCOL.md v1.1 gives capacity one door, and a
 // refresh moves a seat rather than taking a second one.
 type monitor struct {
 	capacity int

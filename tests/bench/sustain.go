@@ -130,7 +130,7 @@ func (b *bench) scenarioSustain(ctx context.Context) error {
 	b.note("heartbeat: %d sent by %d connections over %v; the phase made %d DynamoDB requests in all (sweeps included)", total, len(all), f.duration, delta)
 	b.expect(sc, "listenerCount == listener records, per language too", s.checkCounts(ctx, ids))
 
-	// PROTOCOL.md v1.1 gives capacity one door: a token-less listener refresh
+	// docs/PROTOCOL.md v1.1 gives capacity one door: a token-less listener refresh
 	// at a full session is a join, unless it replaces a connection already
 	// asked to refresh (none is, this early).
 	b.expect(sc, "a token-less listener refresh at a full session gets SESSION_FULL", firstErrors(parallel(f.sessions, f.sessions, func(i int) error {

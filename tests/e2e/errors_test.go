@@ -10,7 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// Every row of PROTOCOL.md's error table, as a client sees it. Refusals at
+// Every row of docs/PROTOCOL.md's error table, as a client sees it. Refusals at
 // $connect must also leave nothing behind.
 func TestConnectRefusalsFollowTheErrorTable(t *testing.T) {
 	sys := startSystem(t, nil)

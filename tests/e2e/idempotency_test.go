@@ -38,7 +38,7 @@ func (s *system) snapshot(t *testing.T, id string) snapshot {
 }
 
 // Replaying any event (same connection id, same route, same request) twice
-// changes nothing the second time (SPEC R16).
+// changes nothing the second time (docs/SPEC.md R16).
 func TestEveryRouteIsIdempotent(t *testing.T) {
 	sys := startSystem(t, withEnv(generousLimits, "RATE_LIMIT_HEARTBEATS_PER_MIN", "100"))
 	spk, id := sys.speaker(t, "owner")

@@ -15,7 +15,7 @@ import (
 
 // A full scenario's logs and metrics, checked line by line: the logs carry
 // what operators need and never a token, a full IP, an email or a raw
-// connection id (SPEC R17, R19); the metrics are valid EMF (R18).
+// connection id (docs/SPEC.md R17, R19); the metrics are valid EMF (R18).
 func TestLogsAndMetricsOfAFullScenario(t *testing.T) {
 	logs, metrics := &syncBuffer{}, &syncBuffer{}
 	sys := startSystemWith(t, map[string]string{"LOG_LEVEL": "debug", "RATE_LIMIT_HEARTBEATS_PER_MIN": "1"}, systemOptions{logs: logs, metrics: metrics})

@@ -199,7 +199,7 @@ func (m *propSession) next(rt *rapid.T, c *propConn, typ string, wait time.Durat
 }
 
 // awaitWelcome waits for a connection's first message. The welcome is best
-// effort (PROTOCOL.md): on a loaded machine it can be given up, and a client
+// effort (docs/PROTOCOL.md): on a loaded machine it can be given up, and a client
 // that missed it asks getSessionStatus, as this one then does.
 func (m *propSession) awaitWelcome(rt *rapid.T, c *propConn, typ string) map[string]any {
 	if msg, ok := m.next(rt, c, typ, 10*time.Second); ok {

@@ -11,7 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// PROTOCOL.md v1.1 "Connection loss and reconnection", with connections that
+// docs/PROTOCOL.md v1.1 "Connection loss and reconnection", with connections that
 // drop for real (TCP reset, no close frame).
 
 func TestSpeakerDropAndReturnKeepsTheBroadcast(t *testing.T) {

@@ -3,10 +3,10 @@
 # match it. All tables are on-demand: traffic follows live events, not a curve.
 
 locals {
-  # Every item carries an epoch-seconds expiry in this attribute (SPEC R6/R20).
+  # Every item carries an epoch-seconds expiry in this attribute (docs/SPEC.md R6/R20).
   ttl_attribute = "ttl"
 
-  # "Listeners of session S in language L" is one Query on this index (SPEC R9).
+  # "Listeners of session S in language L" is one Query on this index (docs/SPEC.md R9).
   connections_index_name = "sessionId-targetLanguage-index"
 
   # Sparse index of live sessions: the application sets `live` while a

@@ -30,7 +30,7 @@ locals {
 
   # One JSON object per line. Deliberately absent: anything from the query
   # string (speakers' tokens travel there), request overrides, message bodies,
-  # the client's IP address and the connection id (SPEC R19: no tokens, full
+  # the client's IP address and the connection id (docs/SPEC.md R19: no tokens, full
   # IPs or raw connection ids in logs).
   access_log_format = jsonencode({
     requestId          = "$context.requestId"
