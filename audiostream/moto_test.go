@@ -15,8 +15,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/livecast/sessions/audiostream"
-	"github.com/livecast/sessions/session"
 	"github.com/livecast/sessions/local/motoserver"
+	"github.com/livecast/sessions/session"
 )
 
 // endpoint is the Kinesis API the tests talk to: AWS_ENDPOINT_URL_KINESIS

@@ -27,6 +27,13 @@ func (s *Service) refreshSpeaker(ctx context.Context, req ConnectRequest, p conn
 		return Welcome{}, classify(p.sessionID, err)
 	}
 	s.log.InfoContext(ctx, "speaker connection refreshed", "operation", "refreshConnection", "correlationId", p.sessionID, "userId", id.UserID, "returned", !before.SpeakerConnected())
+	if before.SpeakerConnectionID != req.ConnectionID {
+		// One speaker connection at a time: the one replaced (still open
+		// before the two-hour wall, or half-open after a loss) goes, so
+		// nothing more comes from it. Its $disconnect ends nothing: it is
+		// not the speaker any more.
+		s.closeReplaced(ctx, p.sessionID, before.SpeakerConnectionID)
+	}
 	a := audienceOf(before)
 	a.SpeakerConnectionID = req.ConnectionID
 	w := Welcome{Kind: WelcomeRefreshed, ConnectionID: req.ConnectionID, SessionID: p.sessionID, Role: RoleSpeaker, Audience: &a}
@@ -88,9 +95,7 @@ func (s *Service) resume(ctx context.Context, req ConnectRequest, p connectParam
 	}
 	// The old connection may still be open (the client noticed the loss
 	// before the service did): it no longer has a seat, so it goes.
-	if err := s.messenger.Disconnect(ctx, oldID); err != nil && !errors.Is(err, ErrConnectionGone) {
-		s.log.WarnContext(ctx, "replaced connection not closed", "operation", "refreshConnection", "correlationId", p.sessionID, "error", err.Error())
-	}
+	s.closeReplaced(ctx, p.sessionID, oldID)
 	s.log.InfoContext(ctx, "listener seat resumed", "operation", "refreshConnection", "correlationId", p.sessionID, "targetLanguage", p.targetLanguage)
 	s.audiences.forget(p.sessionID, p.targetLanguage)
 	return s.listenerWelcome(WelcomeRefreshed, req, p, seat{resumeToken: token}), nil
@@ -131,7 +136,24 @@ func (s *Service) replaceRefreshing(ctx context.Context, req ConnectRequest, p c
 	case err != nil:
 		return Welcome{}, classify(p.sessionID, err)
 	}
+	// The replaced connection has no seat now: it is closed rather than left
+	// open hearing nothing (the original client closes it itself a moment
+	// later; a second client behind the same address would not).
+	s.closeReplaced(ctx, p.sessionID, old.ID)
 	s.log.InfoContext(ctx, "listener connection replaced at capacity", "operation", "refreshConnection", "correlationId", p.sessionID, "targetLanguage", p.targetLanguage)
 	s.audiences.forget(p.sessionID, p.targetLanguage)
 	return s.listenerWelcome(WelcomeRefreshed, req, p, seat{resumeToken: token}), nil
+}
+
+// closeReplaced closes a connection whose seat (or speakership) another
+// connection took: one seat, one open connection. A connection already gone
+// is fine; a failure is logged, and the sweep finds the connection without a
+// record and closes it.
+func (s *Service) closeReplaced(ctx context.Context, sessionID, connectionID string) {
+	if connectionID == "" {
+		return
+	}
+	if err := s.messenger.Disconnect(ctx, connectionID); err != nil && !errors.Is(err, ErrConnectionGone) {
+		s.log.WarnContext(ctx, "replaced connection not closed", "operation", "refreshConnection", "correlationId", sessionID, "error", err.Error())
+	}
 }

@@ -62,6 +62,7 @@ func TestSpeakerRefresh(t *testing.T) {
 			assert.False(t, after.GapPaused)
 			assert.Equal(t, tc.paused, after.EffectiveBroadcast().Paused)
 			assert.Equal(t, aliceID, f.record("spk2").UserID)
+			assert.Equal(t, []string{"spk"}, f.msgr.closed(), "v1.2: the replaced speaker connection is closed, open or half-open")
 		})
 	}
 }
@@ -219,7 +220,7 @@ func TestTokenlessListenerRefresh(t *testing.T) {
 			assert.Equal(t, session.HashID(ip), f.record("new").SourceIPHash)
 			assert.Len(t, f.mem.connectionIDs(), 4, "three listeners and the speaker")
 			assert.Equal(t, 3, f.stored(seededID).ListenerCount)
-			assert.Empty(t, f.msgr.closed(), "the original client closes its old connection itself")
+			assert.Equal(t, []string{tc.replaced}, f.msgr.closed(), "v1.2: the replaced connection is closed, whoever holds it (one seat, one open connection)")
 		})
 	}
 

@@ -13,8 +13,8 @@ import (
 	"github.com/guregu/dynamo/v2"
 	"github.com/stretchr/testify/require"
 
-	"github.com/livecast/sessions/store"
 	"github.com/livecast/sessions/local/motoserver"
+	"github.com/livecast/sessions/store"
 )
 
 // endpoint is the DynamoDB API the tests talk to: AWS_ENDPOINT_URL_DYNAMODB

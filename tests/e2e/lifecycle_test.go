@@ -113,11 +113,14 @@ func TestRefreshKeepsTheSessionAndCounts(t *testing.T) {
 		oldL = newL
 	})
 
-	t.Run("speaker refresh takes over; the old close does not end the session", func(t *testing.T) {
-		newSpk := sys.dial(t, query("action", "refreshConnection", "role", "speaker", "sessionId", id, "token", sys.token(t, "owner")))
-		assert.Equal(t, "speaker", newSpk.expect("connectionRefreshComplete")["role"])
-		assert.Equal(t, 1.0, newSpk.expect("listenerCount")["total"], "the new connection starts knowing its audience")
-		sys.closeAndAwaitDisconnect(t, oldSpk)
+	t.Run("speaker refresh takes over and closes the old connection, whose close does not end the session", func(t *testing.T) {
+		var newSpk *client
+		sys.awaitDisconnect(t, func() {
+			newSpk = sys.dial(t, query("action", "refreshConnection", "role", "speaker", "sessionId", id, "token", sys.token(t, "owner")))
+			assert.Equal(t, "speaker", newSpk.expect("connectionRefreshComplete")["role"])
+			assert.Equal(t, 1.0, newSpk.expect("listenerCount")["total"], "the new connection starts knowing its audience")
+			assert.Equal(t, websocket.StatusNormalClosure, oldSpk.expectClosed(), "v1.2: one speaker connection at a time")
+		})
 		v := sys.session(t, id)
 		assert.True(t, v.Active)
 		assert.Equal(t, 1, v.Count)

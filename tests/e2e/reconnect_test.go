@@ -214,9 +214,11 @@ func TestOriginalClientRefreshAtAFullSessionIsAccepted(t *testing.T) {
 	old.expect("heartbeatAck")
 	old.expect("connectionRefreshRequired")
 
-	next := sys.dial(t, query("action", "refreshConnection", "role", "listener", "sessionId", id, "targetLanguage", "es"))
-	next.expect("connectionRefreshComplete")
-	sys.closeAndAwaitDisconnect(t, old)
+	sys.awaitDisconnect(t, func() {
+		next := sys.dial(t, query("action", "refreshConnection", "role", "listener", "sessionId", id, "targetLanguage", "es"))
+		next.expect("connectionRefreshComplete")
+		assert.Equal(t, websocket.StatusNormalClosure, old.expectClosed(), "v1.2: the replaced connection is closed by the service")
+	})
 	assert.Equal(t, 1, sys.session(t, id).Count, "the refresh replaced its connection, at capacity")
 	assert.Equal(t, 1, sys.listenerRecords(t, id))
 
