@@ -45,14 +45,16 @@ func TestWhatTheRouterEncodesConformsToTheDocument(t *testing.T) {
 		{"a warning before the wall", session.ConnectionWarning{RemainingMinutes: 15}},
 		{"a speaker's refresh request", session.RefreshRequired{SessionID: id, Role: session.RoleSpeaker}},
 		{"a listener's refresh request", session.RefreshRequired{SessionID: id, Role: session.RoleListener, TargetLanguage: "es"}},
-		{"the end", session.SessionEnded{SessionID: id, Reason: session.ReasonSpeakerDisconnected}},
-		{"the audience", session.ListenerCount{SessionID: id, Total: 3, ByLanguage: counts}},
-		{"an empty audience", session.ListenerCount{SessionID: id}},
+		{"the end", session.SessionEnded{SessionID: id, Reason: session.ReasonSpeakerDisconnected, StateVersion: 9}},
+		{"the audience", session.ListenerCount{SessionID: id, Total: 3, ByLanguage: counts, StateVersion: 4}},
+		{"an empty audience", session.ListenerCount{SessionID: id, StateVersion: 1}},
 		{"the status", session.Status{SessionID: id, Active: true, ListenerCount: 3, ByLanguage: counts, ExpiresAt: now.Add(time.Hour), Broadcast: state}},
-		{"the broadcast state", session.BroadcastChanged{SessionID: id, State: state}},
-		{"a pause", session.PausedChanged{SessionID: id, Paused: true}},
-		{"a resume", session.PausedChanged{SessionID: id, Paused: false}},
+		{"the broadcast state", session.BroadcastChanged{SessionID: id, State: state, StateVersion: 5}},
+		{"a pause", session.PausedChanged{SessionID: id, Paused: true, StateVersion: 5}},
+		{"a resume", session.PausedChanged{SessionID: id, Paused: false, StateVersion: 6}},
 		{"a language change", session.LanguageChanged{SessionID: id, TargetLanguage: "fr"}},
+		{"the speaker's loss", session.SpeakerDisconnected{SessionID: id, ReconnectDeadline: now.Add(2 * time.Minute), StateVersion: 7}},
+		{"the speaker's return", session.SpeakerReconnected{SessionID: id, StateVersion: 8}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name+" conforms", func(t *testing.T) {

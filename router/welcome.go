@@ -38,13 +38,15 @@ type welcomeAud struct {
 	SpeakerConnectionID string         `json:"speakerConnectionId,omitempty"`
 	Total               int            `json:"total"`
 	ByLanguage          map[string]int `json:"byLanguage"`
+	StateVersion        int64          `json:"stateVersion"`
 }
 
 type welcomeReturn struct {
-	Paused  bool    `json:"paused"`
-	Muted   bool    `json:"muted"`
-	Volume  float64 `json:"volume"`
-	Resumed bool    `json:"resumed"`
+	Paused       bool    `json:"paused"`
+	Muted        bool    `json:"muted"`
+	Volume       float64 `json:"volume"`
+	Resumed      bool    `json:"resumed"`
+	StateVersion int64   `json:"stateVersion"`
 }
 
 func encodeWelcome(w session.Welcome) ([]byte, error) {
@@ -59,10 +61,10 @@ func encodeWelcome(w session.Welcome) ([]byte, error) {
 		ev.Options = &welcomeOptions{PartialResults: w.Options.PartialResults, MinStability: w.Options.MinStability, MaxBufferTimeout: w.Options.MaxBufferTimeout}
 	}
 	if a := w.Audience; a != nil {
-		ev.Audience = &welcomeAud{SpeakerConnectionID: a.SpeakerConnectionID, Total: a.Total, ByLanguage: a.ByLanguage}
+		ev.Audience = &welcomeAud{SpeakerConnectionID: a.SpeakerConnectionID, Total: a.Total, ByLanguage: a.ByLanguage, StateVersion: a.StateVersion}
 	}
 	if r := w.Return; r != nil {
-		ev.Return = &welcomeReturn{Paused: r.Broadcast.Paused, Muted: r.Broadcast.Muted, Volume: r.Broadcast.Volume, Resumed: r.Resumed}
+		ev.Return = &welcomeReturn{Paused: r.Broadcast.Paused, Muted: r.Broadcast.Muted, Volume: r.Broadcast.Volume, Resumed: r.Resumed, StateVersion: r.StateVersion}
 	}
 	return json.Marshal(ev)
 }
@@ -79,10 +81,10 @@ func (ev welcomeEvent) domain() session.Welcome {
 		w.Options = session.StreamOptions{PartialResults: o.PartialResults, MinStability: o.MinStability, MaxBufferTimeout: o.MaxBufferTimeout}
 	}
 	if a := ev.Audience; a != nil {
-		w.Audience = &session.Audience{SpeakerConnectionID: a.SpeakerConnectionID, Total: a.Total, ByLanguage: a.ByLanguage}
+		w.Audience = &session.Audience{SpeakerConnectionID: a.SpeakerConnectionID, Total: a.Total, ByLanguage: a.ByLanguage, StateVersion: a.StateVersion}
 	}
 	if r := ev.Return; r != nil {
-		w.Return = &session.SpeakerReturn{Broadcast: session.BroadcastState{Paused: r.Paused, Muted: r.Muted, Volume: r.Volume}, Resumed: r.Resumed}
+		w.Return = &session.SpeakerReturn{Broadcast: session.BroadcastState{Paused: r.Paused, Muted: r.Muted, Volume: r.Volume}, Resumed: r.Resumed, StateVersion: r.StateVersion}
 	}
 	return w
 }

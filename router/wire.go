@@ -69,28 +69,32 @@ type refreshRequiredMsg struct {
 
 type sessionEndedMsg struct {
 	header
-	SessionID string `json:"sessionId"`
-	Reason    string `json:"reason"`
+	SessionID    string `json:"sessionId"`
+	Reason       string `json:"reason"`
+	StateVersion int64  `json:"stateVersion"`
 }
 
 type speakerDisconnectedMsg struct {
 	header
 	SessionID         string `json:"sessionId"`
 	ReconnectDeadline int64  `json:"reconnectDeadline"`
+	StateVersion      int64  `json:"stateVersion"`
 }
 
-// sessionOnlyMsg is every message whose only field is the session:
+// stateChangeMsg is every message that only says the session changed:
 // speakerReconnected, sessionPaused, sessionResumed.
-type sessionOnlyMsg struct {
+type stateChangeMsg struct {
 	header
-	SessionID string `json:"sessionId"`
+	SessionID    string `json:"sessionId"`
+	StateVersion int64  `json:"stateVersion"`
 }
 
 type listenerCountMsg struct {
 	header
-	SessionID  string         `json:"sessionId"`
-	Total      int            `json:"total"`
-	ByLanguage map[string]int `json:"byLanguage"`
+	SessionID    string         `json:"sessionId"`
+	Total        int            `json:"total"`
+	ByLanguage   map[string]int `json:"byLanguage"`
+	StateVersion int64          `json:"stateVersion"`
 }
 
 type broadcastStateFields struct {
@@ -114,6 +118,7 @@ type broadcastStateMsg struct {
 	header
 	SessionID string `json:"sessionId"`
 	broadcastStateFields
+	StateVersion int64 `json:"stateVersion"`
 }
 
 type languageChangedMsg struct {
@@ -221,25 +226,25 @@ func encodeReply(m session.Message, now time.Time, requestID string) ([]byte, er
 		v = refreshRequiredMsg{header: h("connectionRefreshRequired"), SessionID: m.SessionID, Role: string(m.Role), TargetLanguage: m.TargetLanguage,
 			Message: "Open a new connection with action=refreshConnection, then close this one"}
 	case session.SessionEnded:
-		v = sessionEndedMsg{header: h("sessionEnded"), SessionID: m.SessionID, Reason: m.Reason}
+		v = sessionEndedMsg{header: h("sessionEnded"), SessionID: m.SessionID, Reason: m.Reason, StateVersion: m.StateVersion}
 	case session.SpeakerDisconnected:
-		v = speakerDisconnectedMsg{header: h("speakerDisconnected"), SessionID: m.SessionID, ReconnectDeadline: m.ReconnectDeadline.UnixMilli()}
+		v = speakerDisconnectedMsg{header: h("speakerDisconnected"), SessionID: m.SessionID, ReconnectDeadline: m.ReconnectDeadline.UnixMilli(), StateVersion: m.StateVersion}
 	case session.SpeakerReconnected:
-		v = sessionOnlyMsg{header: h("speakerReconnected"), SessionID: m.SessionID}
+		v = stateChangeMsg{header: h("speakerReconnected"), SessionID: m.SessionID, StateVersion: m.StateVersion}
 	case session.ListenerCount:
-		v = listenerCountMsg{header: h("listenerCount"), SessionID: m.SessionID, Total: m.Total, ByLanguage: nonNil(m.ByLanguage)}
+		v = listenerCountMsg{header: h("listenerCount"), SessionID: m.SessionID, Total: m.Total, ByLanguage: nonNil(m.ByLanguage), StateVersion: m.StateVersion}
 	case session.Status:
 		v = sessionStatusMsg{header: h("sessionStatus"), SessionID: m.SessionID, IsActive: m.Active, ListenerCount: m.ListenerCount,
 			ByLanguage: nonNil(m.ByLanguage), ExpiresAt: m.ExpiresAt.UnixMilli(), BroadcastState: broadcastStateFields(m.Broadcast),
 			SpeakerConnected: m.SpeakerConnected}
 	case session.BroadcastChanged:
-		v = broadcastStateMsg{header: h("broadcastState"), SessionID: m.SessionID, broadcastStateFields: broadcastStateFields(m.State)}
+		v = broadcastStateMsg{header: h("broadcastState"), SessionID: m.SessionID, broadcastStateFields: broadcastStateFields(m.State), StateVersion: m.StateVersion}
 	case session.PausedChanged:
 		typ := "sessionResumed"
 		if m.Paused {
 			typ = "sessionPaused"
 		}
-		v = sessionOnlyMsg{header: h(typ), SessionID: m.SessionID}
+		v = stateChangeMsg{header: h(typ), SessionID: m.SessionID, StateVersion: m.StateVersion}
 	case session.LanguageChanged:
 		v = languageChangedMsg{header: h("languageChanged"), SessionID: m.SessionID, TargetLanguage: m.TargetLanguage}
 	case session.Payload:

@@ -38,12 +38,13 @@ func (s *Service) Control(ctx context.Context, connectionID, control string, val
 	if err != nil {
 		return classify(conn.SessionID, err)
 	}
-	msgs := []Message{BroadcastChanged{SessionID: conn.SessionID, State: state}}
+	changed := BroadcastChanged{SessionID: conn.SessionID, State: state, StateVersion: before.StateVersion}
+	msgs := []Message{changed}
 	if state.Paused != before.Broadcast.Paused {
-		msgs = append(msgs, PausedChanged{SessionID: conn.SessionID, Paused: state.Paused})
+		msgs = append(msgs, PausedChanged{SessionID: conn.SessionID, Paused: state.Paused, StateVersion: before.StateVersion})
 	}
 	s.tellAll(ctx, listeners, msgs...)
-	return classify(conn.SessionID, s.messenger.Send(ctx, connectionID, BroadcastChanged{SessionID: conn.SessionID, State: state}))
+	return classify(conn.SessionID, s.messenger.Send(ctx, connectionID, changed))
 }
 
 func (c BroadcastChange) applyTo(b BroadcastState) BroadcastState {

@@ -31,6 +31,7 @@ func (s *Service) create(ctx context.Context, req ConnectRequest, p connectParam
 		Active:              true,
 		ByLanguage:          map[string]int{},
 		Broadcast:           BroadcastState{Volume: 1},
+		StateVersion:        1,
 	}
 	for attempt := 1; ; attempt++ {
 		if sess.ID, err = s.words.generate(); err != nil {

@@ -41,7 +41,7 @@ func TestListenerDisconnect(t *testing.T) {
 				assert.False(t, kept)
 				assert.Equal(t, 1, s.ListenerCount)
 				assert.Equal(t, map[string]int{"es": 1, "fr": 0}, s.ByLanguage)
-				assert.Equal(t, []delivery{{to: "spk", msg: session.ListenerCount{SessionID: seededID, Total: 1, ByLanguage: map[string]int{"es": 1}}}}, f.msgr.all())
+				assert.Equal(t, []delivery{{to: "spk", msg: session.ListenerCount{SessionID: seededID, Total: 1, ByLanguage: map[string]int{"es": 1}, StateVersion: 1}}}, f.msgr.all(), "the release's version")
 			}
 			assertRepeatChangesNothing(t, f, "l0", tc.closeCode)
 		})

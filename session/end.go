@@ -18,40 +18,42 @@ import (
 // records of a session no longer live (before the marks) or marks older than
 // ClosingGrace (after them). No listener stays connected and invisible.
 func (s *Service) EndSession(ctx context.Context, sessionID, speakerConnectionID, reason string) error {
-	_, err := s.endSession(ctx, sessionID, speakerConnectionID, reason)
+	_, _, err := s.endSession(ctx, sessionID, speakerConnectionID, reason)
 	return err
 }
 
 // endSession is EndSession that also says whether this call ended it.
-func (s *Service) endSession(ctx context.Context, sessionID, speakerConnectionID, reason string) (ended bool, err error) {
+func (s *Service) endSession(ctx context.Context, sessionID, speakerConnectionID, reason string) (ended bool, version int64, err error) {
 	listeners, err := s.conns.Audience(ctx, sessionID, "")
 	if err != nil {
-		return false, classify(sessionID, err)
+		return false, 0, classify(sessionID, err)
 	}
-	_, err = s.sessions.End(ctx, sessionID, speakerConnectionID, reason, s.now())
+	before, err := s.sessions.End(ctx, sessionID, speakerConnectionID, reason, s.now())
 	switch {
 	case errors.Is(err, ErrNotSpeaker):
 		s.log.InfoContext(ctx, "replaced speaker connection closed", "operation", "disconnect", "correlationId", sessionID)
-		return false, nil
+		return false, 0, nil
 	case errors.Is(err, ErrNotFound):
-		return false, nil
+		return false, 0, nil
 	case err != nil:
-		return false, classify(sessionID, err)
+		return false, 0, classify(sessionID, err)
 	}
 	s.log.InfoContext(ctx, "session ended", "operation", "endSession", "correlationId", sessionID, "reason", reason, "listeners", len(listeners))
-	return true, s.closeListeners(ctx, sessionID, listeners, reason)
+	msg := SessionEnded{SessionID: sessionID, Reason: reason, StateVersion: before.StateVersion}
+	return true, before.StateVersion, s.closeListeners(ctx, listeners, msg)
 }
 
 // closeListeners marks the records of an ended session's open listeners as
 // closing, tells each why before closing it, and removes the held seats
 // (their connections are gone already).
-func (s *Service) closeListeners(ctx context.Context, sessionID string, listeners []Connection, reason string) error {
+func (s *Service) closeListeners(ctx context.Context, listeners []Connection, ended SessionEnded) error {
+	sessionID := ended.SessionID
 	open, held := splitHeld(listeners)
-	if err := s.conns.MarkClosing(ctx, sessionID, reason, idsOf(open), s.now()); err != nil {
+	if err := s.conns.MarkClosing(ctx, sessionID, ended.Reason, idsOf(open), s.now()); err != nil {
 		return classify(sessionID, err)
 	}
 	s.audiences.forget(sessionID)
-	res := s.fanOut(ctx, open, SessionEnded{SessionID: sessionID, Reason: reason}, true)
+	res := s.fanOut(ctx, open, ended, true)
 	s.log.InfoContext(ctx, "listeners closed", "operation", "endSession", "correlationId", sessionID, "listeners", len(listeners), "delivered", res.Delivered, "gone", len(res.Gone))
 	// Held seats last: if they stay, they are records of a session that is
 	// over, which the sweep removes.
@@ -71,7 +73,7 @@ func (s *Service) EndByRequest(ctx context.Context, connectionID string) error {
 	if conn.Role != RoleSpeaker {
 		return &Error{Code: CodeForbidden, Message: "Only the speaker can end the session", SessionID: conn.SessionID}
 	}
-	ended, err := s.endSession(ctx, conn.SessionID, connectionID, ReasonSpeakerEnded)
+	ended, version, err := s.endSession(ctx, conn.SessionID, connectionID, ReasonSpeakerEnded)
 	if err != nil {
 		return err
 	}
@@ -79,7 +81,7 @@ func (s *Service) EndByRequest(ctx context.Context, connectionID string) error {
 		// A connection the speaker replaced, or a session already over.
 		return &Error{Code: CodeForbidden, Message: "Not the speaker of this session", SessionID: conn.SessionID}
 	}
-	if err := s.messenger.Send(ctx, connectionID, SessionEnded{SessionID: conn.SessionID, Reason: ReasonSpeakerEnded}); err != nil && !errors.Is(err, ErrConnectionGone) {
+	if err := s.messenger.Send(ctx, connectionID, SessionEnded{SessionID: conn.SessionID, Reason: ReasonSpeakerEnded, StateVersion: version}); err != nil && !errors.Is(err, ErrConnectionGone) {
 		return classify(conn.SessionID, err)
 	}
 	if err := s.messenger.Disconnect(ctx, connectionID); err != nil && !errors.Is(err, ErrConnectionGone) {

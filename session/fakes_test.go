@@ -102,8 +102,20 @@ func (m *messenger) setCloseFault(err error) {
 	m.closeFault = err
 }
 
-// to returns the messages delivered to connectionID, in order.
+// to returns the messages delivered to connectionID, in order, without
+// their state versions: the tests of what the service says read better
+// without them, and stateversion_test.go pins the versions (versionedTo).
 func (m *messenger) to(connectionID string) []session.Message {
+	out := m.versionedTo(connectionID)
+	for i, msg := range out {
+		out[i] = withoutVersion(msg)
+	}
+	return out
+}
+
+// versionedTo returns the messages delivered to connectionID, in order, as
+// sent.
+func (m *messenger) versionedTo(connectionID string) []session.Message {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	var out []session.Message
@@ -113,6 +125,31 @@ func (m *messenger) to(connectionID string) []session.Message {
 		}
 	}
 	return out
+}
+
+// withoutVersion is msg with its state version zeroed.
+func withoutVersion(msg session.Message) session.Message {
+	switch m := msg.(type) {
+	case session.BroadcastChanged:
+		m.StateVersion = 0
+		return m
+	case session.PausedChanged:
+		m.StateVersion = 0
+		return m
+	case session.SpeakerDisconnected:
+		m.StateVersion = 0
+		return m
+	case session.SpeakerReconnected:
+		m.StateVersion = 0
+		return m
+	case session.ListenerCount:
+		m.StateVersion = 0
+		return m
+	case session.SessionEnded:
+		m.StateVersion = 0
+		return m
+	}
+	return msg
 }
 
 // all returns every delivery, in order.

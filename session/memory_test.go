@@ -170,6 +170,18 @@ func (m *memory) state() state {
 	return st
 }
 
+// withoutStateVersions is st with every session's state version zeroed: a
+// replayed join takes its count back with a second write, and the version,
+// which only grows, grows by two with nothing to report (no message carries
+// those numbers).
+func (st state) withoutStateVersions() state {
+	for id, s := range st.Sessions {
+		s.StateVersion = 0
+		st.Sessions[id] = s
+	}
+	return st
+}
+
 // heardFromAllAt makes every record look alive at now, so a test that
 // moves the clock decides alone who is silent.
 func (m *memory) heardFromAllAt(now time.Time) {
@@ -241,6 +253,7 @@ func (m memSessions) Create(_ context.Context, s session.Session, speaker sessio
 	if s.ByLanguage == nil {
 		s.ByLanguage = map[string]int{}
 	}
+	s.StateVersion = max(s.StateVersion, 1)
 	m.sessions[s.ID] = cloneSession(s)
 	m.records[speaker.ID] = &record{conn: speaker}
 	return nil
@@ -282,6 +295,7 @@ func (m memSessions) Admit(_ context.Context, sessionID, lang string, capacity i
 	s.ListenerCount++
 	s.ByLanguage[lang]++
 	s.Version++
+	s.StateVersion++
 	m.sessions[sessionID] = s
 	return cloneSession(s), nil
 }
@@ -302,6 +316,7 @@ func (m memSessions) Unadmit(_ context.Context, sessionID, lang string) error {
 	s.ListenerCount--
 	s.ByLanguage[lang]--
 	s.Version--
+	s.StateVersion++ // a change too: the version only grows
 	m.sessions[sessionID] = s
 	return nil
 }
@@ -321,6 +336,7 @@ func (m memSessions) Release(_ context.Context, sessionID, lang string) (session
 	s.ListenerCount--
 	s.ByLanguage[lang]--
 	s.Version++
+	s.StateVersion++
 	m.sessions[sessionID] = s
 	return cloneSession(s), nil
 }
@@ -349,9 +365,18 @@ func (m memSessions) TakeOverSpeaker(_ context.Context, c session.Connection, ex
 	after.ExpiresAt = expiresAt
 	after.ReconnectDeadline = time.Time{}
 	after.GapPaused = false
+	after.StateVersion++
 	m.sessions[c.SessionID] = after
 	m.records[c.ID] = &record{conn: c}
-	return cloneSession(before), nil
+	return changed(before, after), nil
+}
+
+// changed is what a write returning the session as it was returns: before,
+// with the state version the write gave it (as the store's ALL_OLD updates).
+func changed(before, after session.Session) session.Session {
+	b := cloneSession(before)
+	b.StateVersion = after.StateVersion
+	return b
 }
 
 // spokenSession is the active session sessionID if speakerConnectionID is
@@ -386,8 +411,9 @@ func (m memSessions) SpeakerLost(_ context.Context, sessionID, speakerConnection
 	after := cloneSession(before)
 	after.ReconnectDeadline = deadline
 	after.GapPaused = true
+	after.StateVersion++
 	m.sessions[sessionID] = after
-	return cloneSession(before), nil
+	return changed(before, after), nil
 }
 
 // End implements session.Sessions.
@@ -407,8 +433,9 @@ func (m memSessions) End(_ context.Context, sessionID, speakerConnectionID, reas
 	after.ListenerCount = 0
 	after.ByLanguage = map[string]int{}
 	after.Version++
+	after.StateVersion++
 	m.sessions[sessionID] = after
-	return cloneSession(before), nil
+	return changed(before, after), nil
 }
 
 // SetBroadcast implements session.Sessions.
@@ -432,8 +459,9 @@ func (m memSessions) SetBroadcast(_ context.Context, sessionID, speakerConnectio
 	if change.Volume != nil {
 		after.Broadcast.Volume = *change.Volume
 	}
+	after.StateVersion++
 	m.sessions[sessionID] = after
-	return cloneSession(before), nil
+	return changed(before, after), nil
 }
 
 // Register implements session.Connections.
@@ -683,6 +711,7 @@ func (m memConnections) SwitchLanguage(_ context.Context, c session.Connection, 
 	s.ByLanguage[from]--
 	s.ByLanguage[lang]++
 	s.Version++
+	s.StateVersion++
 	m.sessions[c.SessionID] = s
 	return nil
 }
@@ -735,6 +764,7 @@ func (m memScans) SetCounts(_ context.Context, sess session.Session, total int, 
 		s.ByLanguage = map[string]int{}
 	}
 	s.Version++
+	s.StateVersion++
 	m.sessions[sess.ID] = s
 	return nil
 }

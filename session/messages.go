@@ -55,8 +55,9 @@ type RefreshRequired struct {
 
 // SessionEnded tells a listener the broadcast is over.
 type SessionEnded struct {
-	SessionID string
-	Reason    string
+	SessionID    string
+	Reason       string
+	StateVersion int64 // of the end
 }
 
 // Reasons a session ends.
@@ -72,16 +73,21 @@ const (
 type SpeakerDisconnected struct {
 	SessionID         string
 	ReconnectDeadline time.Time
+	StateVersion      int64
 }
 
 // SpeakerReconnected tells listeners the speaker is back.
-type SpeakerReconnected struct{ SessionID string }
+type SpeakerReconnected struct {
+	SessionID    string
+	StateVersion int64
+}
 
 // ListenerCount tells the speaker its audience.
 type ListenerCount struct {
-	SessionID  string
-	Total      int
-	ByLanguage map[string]int
+	SessionID    string
+	Total        int
+	ByLanguage   map[string]int
+	StateVersion int64 // of the counts shown
 }
 
 // Status answers getSessionStatus.
@@ -97,15 +103,17 @@ type Status struct {
 
 // BroadcastChanged mirrors the speaker's controls to everyone.
 type BroadcastChanged struct {
-	SessionID string
-	State     BroadcastState
+	SessionID    string
+	State        BroadcastState
+	StateVersion int64
 }
 
 // PausedChanged is what the original listener clients wait for when the
 // broadcast pauses (Paused) or resumes (!Paused).
 type PausedChanged struct {
-	SessionID string
-	Paused    bool
+	SessionID    string
+	Paused       bool
+	StateVersion int64
 }
 
 // LanguageChanged confirms a listener's switch of target language.

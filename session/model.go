@@ -26,7 +26,12 @@ type Session struct {
 	ListenerCount       int
 	ByLanguage          map[string]int // listeners per target language
 	Version             int64          // changes with every count change; guards reconciliation
-	Broadcast           BroadcastState
+	// StateVersion grows with every change of the session (protocol v1.2),
+	// written by the same write as the change. A write that returns the
+	// session as it was before still returns the version it wrote, so every
+	// message reporting the change carries it.
+	StateVersion int64
+	Broadcast    BroadcastState
 	// ReconnectDeadline is set while the speaker's connection is lost: the
 	// session waits for it until then (docs/PROTOCOL.md v1.1). Zero when connected.
 	ReconnectDeadline time.Time

@@ -23,11 +23,12 @@ func (s *Service) speakerLost(ctx context.Context, speaker Connection) error {
 	if err != nil {
 		return classify(speaker.SessionID, err)
 	}
-	msgs := []Message{SpeakerDisconnected{SessionID: speaker.SessionID, ReconnectDeadline: deadline}}
+	v := before.StateVersion
+	msgs := []Message{SpeakerDisconnected{SessionID: speaker.SessionID, ReconnectDeadline: deadline, StateVersion: v}}
 	if !before.EffectiveBroadcast().Paused {
 		paused := before.Broadcast
 		paused.Paused = true
-		msgs = append(msgs, BroadcastChanged{SessionID: speaker.SessionID, State: paused}, PausedChanged{SessionID: speaker.SessionID, Paused: true})
+		msgs = append(msgs, BroadcastChanged{SessionID: speaker.SessionID, State: paused, StateVersion: v}, PausedChanged{SessionID: speaker.SessionID, Paused: true, StateVersion: v})
 	}
 	s.tellAll(ctx, listeners, msgs...)
 	return nil
@@ -41,9 +42,9 @@ func (s *Service) announceReturn(ctx context.Context, sessionID string, r Speake
 		s.log.WarnContext(ctx, "speaker's return not announced", "operation", "refreshConnection", "correlationId", sessionID, "error", err.Error())
 		return
 	}
-	msgs := []Message{SpeakerReconnected{SessionID: sessionID}}
+	msgs := []Message{SpeakerReconnected{SessionID: sessionID, StateVersion: r.StateVersion}}
 	if r.Resumed {
-		msgs = append(msgs, BroadcastChanged{SessionID: sessionID, State: r.Broadcast}, PausedChanged{SessionID: sessionID, Paused: false})
+		msgs = append(msgs, BroadcastChanged{SessionID: sessionID, State: r.Broadcast, StateVersion: r.StateVersion}, PausedChanged{SessionID: sessionID, Paused: false, StateVersion: r.StateVersion})
 	}
 	s.tellAll(ctx, listeners, msgs...)
 }

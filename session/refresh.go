@@ -38,7 +38,7 @@ func (s *Service) refreshSpeaker(ctx context.Context, req ConnectRequest, p conn
 	a.SpeakerConnectionID = req.ConnectionID
 	w := Welcome{Kind: WelcomeRefreshed, ConnectionID: req.ConnectionID, SessionID: p.sessionID, Role: RoleSpeaker, Audience: &a}
 	if !before.SpeakerConnected() {
-		w.Return = &SpeakerReturn{Resumed: before.GapPaused && !before.Broadcast.Paused, Broadcast: before.Broadcast}
+		w.Return = &SpeakerReturn{Resumed: before.GapPaused && !before.Broadcast.Paused, Broadcast: before.Broadcast, StateVersion: before.StateVersion}
 	}
 	return w, nil
 }

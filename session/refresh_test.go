@@ -53,8 +53,13 @@ func TestSpeakerRefresh(t *testing.T) {
 			w, err := f.connect("spk2", "10.0.0.2", speakerRefreshQuery(seededID, aliceToken))
 
 			require.NoError(t, err)
+			version := int64(1) // the seed's 0, then the takeover
+			if tc.lost {
+				version = 2 // the loss, then the return
+				tc.wantReturn.StateVersion = version
+			}
 			assert.Equal(t, session.Welcome{Kind: session.WelcomeRefreshed, ConnectionID: "spk2", SessionID: seededID, Role: session.RoleSpeaker,
-				Audience: &session.Audience{SpeakerConnectionID: "spk2", Total: 1, ByLanguage: map[string]int{"es": 1}}, Return: tc.wantReturn}, w)
+				Audience: &session.Audience{SpeakerConnectionID: "spk2", Total: 1, ByLanguage: map[string]int{"es": 1}, StateVersion: version}, Return: tc.wantReturn}, w)
 			after := f.stored(seededID)
 			assert.Equal(t, "spk2", after.SpeakerConnectionID)
 			assert.Equal(t, f.clock.Now().Add(2*time.Hour), after.ExpiresAt, "the session is extended")

@@ -16,7 +16,9 @@ func (sw sweep) sweepListeners(ctx context.Context, conns []Connection, running 
 	for _, c := range conns {
 		if c.Closing() {
 			if sw.now.Sub(c.ClosingSince) >= sw.cfg.ClosingGrace {
-				sw.closeOrphan(ctx, c, c.ClosingReason)
+				// The ended session's item says which version ended it.
+				sess, _ := sw.orphaned(ctx, c)
+				sw.closeOrphan(ctx, c, c.ClosingReason, sess.StateVersion)
 			}
 			continue
 		}
@@ -29,7 +31,7 @@ func (sw sweep) sweepListeners(ctx context.Context, conns []Connection, running 
 			// Ended by this sweep with its listeners, or left for the next.
 		case !ok:
 			if sess, over := sw.orphaned(ctx, c); over {
-				sw.closeOrphan(ctx, c, sess.EndedReason)
+				sw.closeOrphan(ctx, c, sess.EndedReason, sess.StateVersion)
 			}
 		case ok && c.Held() && !sw.now.Before(c.HeldUntil):
 			sw.releaseHeld(ctx, c)
@@ -66,14 +68,14 @@ func (sw sweep) orphaned(ctx context.Context, c Connection) (Session, bool) {
 // session is over and, unless its seat was a held one, tells it why (when
 // known) and closes it: what the ending would have done. A listener the
 // ending told just before it died may hear it twice.
-func (sw sweep) closeOrphan(ctx context.Context, c Connection, reason string) {
+func (sw sweep) closeOrphan(ctx context.Context, c Connection, reason string, version int64) {
 	if err := sw.conns.DeleteMany(ctx, []string{c.ID}); err != nil {
 		sw.failed(ctx, "remove an orphan record", c.SessionID, err)
 		return
 	}
 	if !c.Held() {
 		if reason != "" {
-			if err := sw.messenger.Send(ctx, c.ID, SessionEnded{SessionID: c.SessionID, Reason: reason}); err != nil && !errors.Is(err, ErrConnectionGone) {
+			if err := sw.messenger.Send(ctx, c.ID, SessionEnded{SessionID: c.SessionID, Reason: reason, StateVersion: version}); err != nil && !errors.Is(err, ErrConnectionGone) {
 				sw.failed(ctx, "tell an orphan why", c.SessionID, err)
 			}
 		}

@@ -37,7 +37,7 @@ func (sw sweep) sweepSessions(ctx context.Context, live []Session) map[string]Se
 // it (its speaker refreshed, or it ended meanwhile), nothing happens: the
 // refreshing speaker's old connection must not hear that it ended.
 func (sw sweep) end(ctx context.Context, sess Session, reason string, speaker Connection, present bool) {
-	ended, err := sw.endSession(ctx, sess.ID, sess.SpeakerConnectionID, reason)
+	ended, version, err := sw.endSession(ctx, sess.ID, sess.SpeakerConnectionID, reason)
 	if err != nil {
 		sw.failed(ctx, "end session", sess.ID, err)
 		return
@@ -46,7 +46,7 @@ func (sw sweep) end(ctx context.Context, sess Session, reason string, speaker Co
 		return
 	}
 	if present {
-		if err := sw.messenger.Send(ctx, speaker.ID, SessionEnded{SessionID: sess.ID, Reason: reason}); err != nil && !errors.Is(err, ErrConnectionGone) {
+		if err := sw.messenger.Send(ctx, speaker.ID, SessionEnded{SessionID: sess.ID, Reason: reason, StateVersion: version}); err != nil && !errors.Is(err, ErrConnectionGone) {
 			sw.rep.Failures++
 		}
 		sw.closeConnection(ctx, speaker)

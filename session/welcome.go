@@ -44,12 +44,14 @@ type Audience struct {
 	SpeakerConnectionID string
 	Total               int
 	ByLanguage          map[string]int
+	StateVersion        int64 // of the counts
 }
 
 // SpeakerReturn is what listeners are told when their speaker is back.
 type SpeakerReturn struct {
-	Broadcast BroadcastState // the speaker's own controls, which stay
-	Resumed   bool           // the gap had paused the broadcast: it plays again
+	Broadcast    BroadcastState // the speaker's own controls, which stay
+	Resumed      bool           // the gap had paused the broadcast: it plays again
+	StateVersion int64          // of the return
 }
 
 func audienceOf(sess Session) Audience {
@@ -63,7 +65,7 @@ func audienceOf(sess Session) Audience {
 	if !sess.Active || !sess.SpeakerConnected() {
 		speaker = ""
 	}
-	return Audience{SpeakerConnectionID: speaker, Total: sess.ListenerCount, ByLanguage: by}
+	return Audience{SpeakerConnectionID: speaker, Total: sess.ListenerCount, ByLanguage: by, StateVersion: sess.StateVersion}
 }
 
 // Welcome sends a new connection its first message, retrying while API
@@ -121,7 +123,7 @@ func (s *Service) notifySpeaker(ctx context.Context, sessionID string, a Audienc
 	if a.SpeakerConnectionID == "" {
 		return
 	}
-	err := s.messenger.Send(ctx, a.SpeakerConnectionID, ListenerCount{SessionID: sessionID, Total: a.Total, ByLanguage: a.ByLanguage})
+	err := s.messenger.Send(ctx, a.SpeakerConnectionID, ListenerCount{SessionID: sessionID, Total: a.Total, ByLanguage: a.ByLanguage, StateVersion: a.StateVersion})
 	if err != nil && !errors.Is(err, ErrConnectionGone) {
 		s.log.WarnContext(ctx, "listener count not delivered", "operation", "notifySpeaker", "correlationId", sessionID, "error", err.Error())
 	}

@@ -47,7 +47,7 @@ func TestWelcomeMessages(t *testing.T) {
 					ResumeToken: w.ResumeToken, Heartbeat: heartbeat}
 			},
 			speakerID:    "spk",
-			speakerHears: &session.ListenerCount{SessionID: seededID, Total: 2, ByLanguage: map[string]int{"es": 1, "fr": 1}},
+			speakerHears: &session.ListenerCount{SessionID: seededID, Total: 2, ByLanguage: map[string]int{"es": 1, "fr": 1}, StateVersion: 1},
 		},
 		{
 			name: "a resumed listener gets connectionRefreshComplete with a fresh token and the speaker hears nothing",
@@ -76,7 +76,7 @@ func TestWelcomeMessages(t *testing.T) {
 				return session.RefreshComplete{SessionID: seededID, Role: session.RoleSpeaker, Heartbeat: heartbeat}
 			},
 			speakerID:    "spk2",
-			speakerHears: &session.ListenerCount{SessionID: seededID, Total: 2, ByLanguage: map[string]int{"es": 2}},
+			speakerHears: &session.ListenerCount{SessionID: seededID, Total: 2, ByLanguage: map[string]int{"es": 2}, StateVersion: 1},
 		},
 	}
 	for _, tc := range cases {

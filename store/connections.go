@@ -221,6 +221,7 @@ func (s *Connections) SwitchLanguage(ctx context.Context, c session.Connection, 
 				If("$ = ? AND $ = ?", attrRole, string(session.RoleListener), attrTargetLanguage, from)).
 			Update(s.sessions.Update(attrSessionID, c.SessionID).
 				Add(attrCountVersion, 1).
+				Add(attrStateVersion, 1).
 				SetExpr("$.$ = $.$ - ?", attrByLanguage, from, attrByLanguage, from, 1).
 				SetExpr("$.$ = if_not_exists($.$, ?) + ?", attrByLanguage, lang, attrByLanguage, lang, 0, 1).
 				If("$ = ? AND $.$ > ?", attrIsActive, true, attrByLanguage, from, 0)).

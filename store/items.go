@@ -19,6 +19,7 @@ const (
 	attrEndedReason         = "endedReason"
 	attrListenerCount       = "listenerCount"
 	attrCountVersion        = "countVersion"
+	attrStateVersion        = "stateVersion"
 	attrByLanguage          = "byLanguage"
 	attrPaused              = "paused"
 	attrMuted               = "muted"
@@ -66,6 +67,7 @@ type sessionItem struct {
 	EndedReason         string         `dynamo:"endedReason,omitempty"`
 	ListenerCount       int            `dynamo:"listenerCount"`
 	CountVersion        int64          `dynamo:"countVersion"`          // bumped by every count change; guards reconciliation
+	StateVersion        int64          `dynamo:"stateVersion"`          // bumped by every change of the session (protocol v1.2)
 	ByLanguage          map[string]int `dynamo:"byLanguage,allowempty"` // must exist: updates write byLanguage.<lang>
 	Paused              bool           `dynamo:"paused"`
 	Muted               bool           `dynamo:"muted"`
@@ -135,7 +137,7 @@ func (c Config) newSessionItem(x session.Session) sessionItem {
 		live = liveMarker
 	}
 	return sessionItem{
-		SessionID: x.ID, Live: live, CountVersion: x.Version, SpeakerConnectionID: x.SpeakerConnectionID, SpeakerUserID: x.SpeakerUserID,
+		SessionID: x.ID, Live: live, CountVersion: x.Version, StateVersion: max(x.StateVersion, 1), SpeakerConnectionID: x.SpeakerConnectionID, SpeakerUserID: x.SpeakerUserID,
 		SourceLanguage: x.SourceLanguage, QualityTier: x.QualityTier,
 		PartialResults: x.Options.PartialResults, MinStability: x.Options.MinStability, MaxBufferTimeout: x.Options.MaxBufferTimeout,
 		CreatedAt: ms(x.CreatedAt), ExpiresAt: ms(x.ExpiresAt), IsActive: x.Active, EndedReason: x.EndedReason,
@@ -155,10 +157,20 @@ func (it sessionItem) domain() session.Session {
 		SourceLanguage: it.SourceLanguage, QualityTier: it.QualityTier,
 		Options:   session.StreamOptions{PartialResults: it.PartialResults, MinStability: it.MinStability, MaxBufferTimeout: it.MaxBufferTimeout},
 		CreatedAt: fromMS(it.CreatedAt), ExpiresAt: fromMS(it.ExpiresAt), Active: it.IsActive, EndedReason: it.EndedReason,
-		ListenerCount: it.ListenerCount, ByLanguage: it.ByLanguage, Version: it.CountVersion,
+		ListenerCount: it.ListenerCount, ByLanguage: it.ByLanguage, Version: it.CountVersion, StateVersion: it.StateVersion,
 		Broadcast:         session.BroadcastState{Paused: it.Paused, Muted: it.Muted, Volume: it.Volume},
 		ReconnectDeadline: deadline, GapPaused: it.GapPaused,
 	}
+}
+
+// changed is the session as an update found it (ALL_OLD), with the state
+// version that update wrote: every update that returns the session as it was
+// adds 1 to stateVersion, atomically with reading the old value, so the
+// domain can stamp the messages reporting the change.
+func (it sessionItem) changed() session.Session {
+	s := it.domain()
+	s.StateVersion++
+	return s
 }
 
 func (c Config) newConnectionItem(x session.Connection) connectionItem {

@@ -60,6 +60,7 @@ func (s *Sessions) Admit(ctx context.Context, sessionID, lang string, capacity i
 		return s.sessions.Update(attrSessionID, sessionID).
 			Add(attrListenerCount, 1).
 			Add(attrCountVersion, 1).
+			Add(attrStateVersion, 1).
 			SetExpr("$.$ = if_not_exists($.$, ?) + ?", attrByLanguage, lang, attrByLanguage, lang, 0, 1).
 			If("attribute_exists($) AND $ = ? AND $ > ?", attrSessionID, attrIsActive, true, attrExpiresAt, ms(now)).
 			If("$ < ?", attrListenerCount, capacity).
@@ -83,6 +84,7 @@ func (s *Sessions) Release(ctx context.Context, sessionID, lang string) (session
 		return s.sessions.Update(attrSessionID, sessionID).
 			Add(attrListenerCount, -1).
 			Add(attrCountVersion, 1).
+			Add(attrStateVersion, 1).
 			SetExpr("$.$ = $.$ - ?", attrByLanguage, lang, attrByLanguage, lang, 1).
 			If("$ > ? AND $.$ > ?", attrListenerCount, 0, attrByLanguage, lang, 0).
 			Value(ctx, &it)
@@ -102,6 +104,7 @@ func (s *Sessions) Unadmit(ctx context.Context, sessionID, lang string) error {
 		return s.sessions.Update(attrSessionID, sessionID).
 			Add(attrListenerCount, -1).
 			Add(attrCountVersion, -1).
+			Add(attrStateVersion, 1). // a change too: the version only grows
 			SetExpr("$.$ = $.$ - ?", attrByLanguage, lang, attrByLanguage, lang, 1).
 			If("$ > ? AND $.$ > ?", attrListenerCount, 0, attrByLanguage, lang, 0).
 			Run(ctx)
@@ -129,6 +132,7 @@ func (s *Sessions) TakeOverSpeaker(ctx context.Context, c session.Connection, ex
 			Set(attrExpiresAt, ms(expiresAt)).
 			Set(attrTTL, s.cfg.sessionTTL(expiresAt)).
 			Remove(attrReconnectDeadline, attrGapPaused).
+			Add(attrStateVersion, 1).
 			If("attribute_exists($) AND $ = ? AND $ > ? AND $ = ?", attrSessionID, attrIsActive, true, attrExpiresAt, ms(now), attrSpeakerUserID, c.UserID).
 			If("(attribute_not_exists($) OR $ > ?)", attrReconnectDeadline, attrReconnectDeadline, ms(now)).
 			OldValue(ctx, &before)
@@ -145,7 +149,7 @@ func (s *Sessions) TakeOverSpeaker(ctx context.Context, c session.Connection, ex
 	if err := (&Connections{s.tables}).Register(ctx, c); err != nil {
 		return session.Session{}, err
 	}
-	return before.domain(), nil
+	return before.changed(), nil
 }
 
 // SpeakerLost opens the session's reconnect window and pauses it for the gap.
@@ -155,6 +159,7 @@ func (s *Sessions) SpeakerLost(ctx context.Context, sessionID, speakerConnection
 		return s.sessions.Update(attrSessionID, sessionID).
 			Set(attrReconnectDeadline, ms(deadline)).
 			Set(attrGapPaused, true).
+			Add(attrStateVersion, 1).
 			If("$ = ? AND $ = ? AND attribute_not_exists($)", attrIsActive, true, attrSpeakerConnectionID, speakerConnectionID, attrReconnectDeadline).
 			OldValue(ctx, &before)
 	})
@@ -174,7 +179,7 @@ func (s *Sessions) SpeakerLost(ctx context.Context, sessionID, speakerConnection
 	if err != nil {
 		return session.Session{}, failure("speaker lost", err)
 	}
-	return before.domain(), nil
+	return before.changed(), nil
 }
 
 // End deactivates a session still owned by speakerConnectionID, resets its
@@ -188,6 +193,7 @@ func (s *Sessions) End(ctx context.Context, sessionID, speakerConnectionID, reas
 			Set(attrListenerCount, 0).
 			Set(attrByLanguage, map[string]int{}).
 			Add(attrCountVersion, 1).
+			Add(attrStateVersion, 1).
 			Set(attrTTL, now.Add(s.cfg.RetentionBuffer).Unix()).
 			Remove(attrLive).
 			If("$ = ? AND $ = ?", attrIsActive, true, attrSpeakerConnectionID, speakerConnectionID).
@@ -199,14 +205,14 @@ func (s *Sessions) End(ctx context.Context, sessionID, speakerConnectionID, reas
 	if err != nil {
 		return session.Session{}, failure("end session", err)
 	}
-	return before.domain(), nil
+	return before.changed(), nil
 }
 
 // SetBroadcast applies a speaker's control and returns the state before it.
 func (s *Sessions) SetBroadcast(ctx context.Context, sessionID, speakerConnectionID string, change session.BroadcastChange) (session.Session, error) {
 	var it sessionItem
 	err := s.retryConflicts(ctx, func() error {
-		up := s.sessions.Update(attrSessionID, sessionID)
+		up := s.sessions.Update(attrSessionID, sessionID).Add(attrStateVersion, 1)
 		if change.Paused != nil {
 			up = up.Set(attrPaused, *change.Paused)
 		}
@@ -224,7 +230,7 @@ func (s *Sessions) SetBroadcast(ctx context.Context, sessionID, speakerConnectio
 	if err != nil {
 		return session.Session{}, failure("control session", err)
 	}
-	return it.domain(), nil
+	return it.changed(), nil
 }
 
 // explainRefusal reads the session after a failed condition (only refusal

@@ -65,6 +65,7 @@ func (s *Store) SetCounts(ctx context.Context, sess session.Session, total int, 
 		Set(attrListenerCount, total).
 		Set(attrByLanguage, byLanguage).
 		Add(attrCountVersion, 1).
+		Add(attrStateVersion, 1).
 		If("$ = ? AND $ = ?", attrCountVersion, sess.Version, attrIsActive, true).
 		Run(ctx)
 	if dynamo.IsCondCheckFailed(err) {

@@ -49,7 +49,7 @@ func TestLogsAndMetricsOfAFullScenario(t *testing.T) {
 	resp, _ := sys.invoke(t, apiEvent(t, "CONNECT", "$connect", "Zx9RawConnId0A=", map[string]string{"action": "joinSession", "sessionId": id, "targetLanguage": "fr"}, ""))
 	require.Equal(t, 200, resp.StatusCode)
 	secrets = append(secrets, "Zx9RawConnId0A=")
-	ev, err := router.NewBroadcastEvent(id, "es", json.RawMessage(fmt.Sprintf(`{"type":"audioData","timestamp":1764300000000,"sessionId":%q,"targetLanguage":"es","audioData":"aG9sYQ=="}`, id)))
+	ev, err := router.NewBroadcastEvent(id, "es", json.RawMessage(fmt.Sprintf(`{"type":"audioData","timestamp":1764300000000,"sessionId":%q,"targetLanguage":"es","audioData":"aG9sYQ==","sequence":1}`, id)))
 	require.NoError(t, err)
 	_, err = sys.Invoke(t.Context(), ev)
 	require.NoError(t, err)

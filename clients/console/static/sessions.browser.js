@@ -1,49 +1,18 @@
-// src/dedupe.ts
-var PER_CONNECTION = /* @__PURE__ */ new Set([
-  "sessionCreated",
-  "sessionJoined",
-  "connectionRefreshComplete",
-  "heartbeatAck",
-  "sessionStatus",
-  "connectionWarning",
-  "connectionRefreshRequired",
-  "languageChanged",
-  "error"
-]);
-var OverlapDeduper = class {
-  constructor(windowMs) {
-    this.windowMs = windowMs;
-    this.until = 0;
-    this.seen = [];
-  }
-  /** A second connection is being opened. */
-  begin() {
-    this.until = Infinity;
-  }
-  /** The old connection is being closed: copies may still arrive for windowMs. */
-  end(now) {
-    if (this.until !== 0) this.until = now + this.windowMs;
-  }
-  /** Whether msg, arriving on link, is a copy of a frame already delivered. */
-  isCopy(link, msg, now) {
-    if (this.until === 0) return false;
-    if (now > this.until) {
-      this.until = 0;
-      this.seen = [];
-      return false;
-    }
-    if (typeof msg.type !== "string" || PER_CONNECTION.has(msg.type)) return false;
-    this.seen = this.seen.filter((s) => now - s.at <= this.windowMs);
-    const key = JSON.stringify({ ...msg, timestamp: void 0 });
-    const i = this.seen.findIndex((s) => s.link !== link && s.key === key);
-    if (i >= 0) {
-      this.seen.splice(i, 1);
-      return true;
-    }
-    this.seen.push({ link, key, at: now });
-    return false;
-  }
+// src/clock.ts
+var systemClock = {
+  now: () => Date.now(),
+  setTimeout: (fn, ms) => globalThis.setTimeout(fn, ms),
+  clearTimeout: (handle) => globalThis.clearTimeout(handle)
 };
+function clockOf(partial) {
+  if (partial === void 0) return systemClock;
+  const c = partial;
+  return {
+    now: () => c.now !== void 0 ? c.now() : systemClock.now(),
+    setTimeout: (fn, ms) => c.setTimeout !== void 0 ? c.setTimeout(fn, ms) : systemClock.setTimeout(fn, ms),
+    clearTimeout: (handle) => c.clearTimeout !== void 0 ? c.clearTimeout(handle) : systemClock.clearTimeout(handle)
+  };
+}
 
 // src/emitter.ts
 function report(err) {
@@ -121,20 +90,21 @@ var RETRYABLE = /* @__PURE__ */ new Set([
   "CONNECTION_FAILED",
   "TIMEOUT"
 ]);
-var SERVICE_CODES = /* @__PURE__ */ new Set([
-  "UNAUTHORIZED",
-  "FORBIDDEN",
-  "INVALID_PARAMETERS",
-  "INVALID_ACTION",
-  "INVALID_LANGUAGE",
-  "UNSUPPORTED_LANGUAGE",
-  "INVALID_SESSION_ID",
-  "SESSION_NOT_FOUND",
-  "RATE_LIMIT_EXCEEDED",
-  "SESSION_FULL",
-  "SERVICE_UNAVAILABLE",
-  "INTERNAL_ERROR"
-]);
+var SERVICE_CODE_TABLE = {
+  UNAUTHORIZED: true,
+  FORBIDDEN: true,
+  INVALID_PARAMETERS: true,
+  INVALID_ACTION: true,
+  INVALID_LANGUAGE: true,
+  UNSUPPORTED_LANGUAGE: true,
+  INVALID_SESSION_ID: true,
+  SESSION_NOT_FOUND: true,
+  RATE_LIMIT_EXCEEDED: true,
+  SESSION_FULL: true,
+  SERVICE_UNAVAILABLE: true,
+  INTERNAL_ERROR: true
+};
+var SERVICE_CODES = new Set(Object.keys(SERVICE_CODE_TABLE));
 function isServiceErrorCode(code) {
   return typeof code === "string" && SERVICE_CODES.has(code);
 }
@@ -168,22 +138,45 @@ function errorFromMessage(msg, status) {
 
 // src/requests.ts
 var MAX_QUEUED = 1e3;
+var ID_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789";
 var Requests = class {
-  constructor(timeoutMs) {
+  constructor(timeoutMs, clock, random) {
     this.timeoutMs = timeoutMs;
+    this.clock = clock;
     this.waiters = [];
     this.queued = [];
+    this.counter = 0;
+    /** The service echoes requestId (v1.2): from now on a reply is matched by its id alone. */
+    this.echoes = false;
+    let p = "";
+    for (let i = 0; i < 6; i++) p += ID_ALPHABET[Math.floor(random() * ID_ALPHABET.length) % ID_ALPHABET.length];
+    this.prefix = `${p}-`;
   }
-  /** Resolves with the answer to frame (a message of type answer); rejects with TIMEOUT, withdrawing the frame, after timeoutMs. */
-  expect(frame, answer) {
+  /** Whether the service was seen echoing request ids (a v1.2 service). */
+  get matchingById() {
+    return this.echoes;
+  }
+  /** A fresh id: 1–64 characters of [A-Za-z0-9_-], as the protocol requires. */
+  newId() {
+    return `${this.prefix}${++this.counter}`;
+  }
+  /**
+   * Gives frame a fresh requestId and resolves with its answer (a message of
+   * type answer); rejects with TIMEOUT, withdrawing the frame, after timeoutMs.
+   */
+  expect(frame, answer, byType = false) {
+    frame.requestId = this.newId();
     return new Promise((resolve, reject) => {
       const waiter = {
+        id: frame.requestId,
         answer,
+        byType,
         frame,
         sentOn: void 0,
+        resent: false,
         resolve,
         reject,
-        timer: setTimeout(() => {
+        timer: this.clock.setTimeout(() => {
           this.remove(waiter);
           this.queued = this.queued.filter((f) => f !== frame);
           reject(new ProtocolError("TIMEOUT", `no ${answer} within ${this.timeoutMs} ms`));
@@ -197,19 +190,53 @@ var Requests = class {
     const waiter = this.waiters.find((w) => w.frame === frame);
     if (waiter !== void 0) waiter.sentOn = link;
   }
-  /** Resolves the oldest request waiting for a message of msg's type. */
-  answer(type, msg) {
-    const waiter = this.waiters.find((w) => w.answer === type);
-    if (waiter === void 0) return;
-    this.remove(waiter);
-    waiter.resolve(msg);
+  /** Whether id is one of this client's (an echo, not API Gateway's request id). */
+  ours(id) {
+    return typeof id === "string" && id.startsWith(this.prefix);
   }
-  /** Rejects the oldest request sent on link with err; false when none was waiting there. */
-  refuse(err, link) {
-    const waiter = this.waiters.find((w) => w.sentOn === link);
-    if (waiter === void 0) return false;
-    this.remove(waiter);
-    waiter.reject(err);
+  /**
+   * Resolves the request msg answers: the one whose id it echoes, or (no
+   * echo seen yet from this service) the oldest waiting for its type.
+   * A message carrying stateVersion comes from a v1.2 service, which echoes
+   * ids: from then on a reply without our id answers nothing (it is another
+   * connection's copy of a broadcast).
+   */
+  answer(msg) {
+    const type = msg.type;
+    if (typeof type !== "string") return;
+    if (this.ours(msg.requestId)) {
+      this.echoes = true;
+      const waiter2 = this.waiters.find((w) => w.id === msg.requestId);
+      if (waiter2 !== void 0 && waiter2.answer === type) this.settle(waiter2).resolve(msg);
+      return;
+    }
+    if (typeof msg.stateVersion === "number") this.echoes = true;
+    const waiter = this.waiters.find((w) => w.answer === type && (w.byType || !this.echoes));
+    if (waiter !== void 0) this.settle(waiter).resolve(msg);
+  }
+  /**
+   * The request err (arriving on link) refuses: the one whose id it echoes,
+   * else, from a service that does not echo ids, the oldest request sent on
+   * link. Undefined when it refuses none of ours (then it is an error event).
+   */
+  refused(err, link) {
+    if (this.ours(err.requestId)) {
+      this.echoes = true;
+      return this.waiters.find((w) => w.id === err.requestId);
+    }
+    if (this.echoes) return void 0;
+    return this.waiters.find((w) => w.sentOn === link);
+  }
+  /** Rejects waiter with err. */
+  reject(waiter, err) {
+    if (this.waiters.includes(waiter)) this.settle(waiter).reject(err);
+  }
+  /** Sends waiter's frame again (same id) on the next connection, once. */
+  resend(waiter) {
+    if (waiter.resent || !this.waiters.includes(waiter)) return false;
+    waiter.resent = true;
+    waiter.sentOn = void 0;
+    this.queued = [waiter.frame, ...this.queued];
     return true;
   }
   /** Whether a request sent on link still waits for its answer. */
@@ -218,8 +245,9 @@ var Requests = class {
   }
   /**
    * Requests sent on link, which is gone, lost their answers: they go to
-   * the front of the queue to be sent again. Every request of the protocol
-   * can be repeated without harm (status, controls, language, end).
+   * the front of the queue to be sent again, with the same requestId. Every
+   * request of the protocol can be repeated without harm (status, controls,
+   * language, end).
    */
   requeue(link) {
     const again = this.waiters.filter((w) => w.sentOn === link);
@@ -239,15 +267,19 @@ var Requests = class {
   /** Rejects every waiting request with err and forgets every queued frame. */
   rejectAll(err) {
     for (const w of this.waiters.splice(0)) {
-      clearTimeout(w.timer);
+      this.clock.clearTimeout(w.timer);
       w.reject(err);
     }
     this.queued = [];
   }
+  settle(waiter) {
+    this.remove(waiter);
+    return waiter;
+  }
   remove(waiter) {
     const i = this.waiters.indexOf(waiter);
     if (i >= 0) this.waiters.splice(i, 1);
-    clearTimeout(waiter.timer);
+    this.clock.clearTimeout(waiter.timer);
   }
 };
 
@@ -257,8 +289,9 @@ var CLOSE_ABANDONED = 4e3;
 var MAX_REFUSAL_BODY = 4096;
 var nextLinkId = 1;
 var Link = class {
-  constructor(ws) {
+  constructor(ws, clock) {
     this.ws = ws;
+    this.clock = clock;
     this.id = nextLinkId++;
     /** Its welcome arrived: it belongs to the client. */
     this.welcomed = false;
@@ -280,8 +313,8 @@ var Link = class {
     return true;
   }
   stopHeartbeat() {
-    clearTimeout(this.heartbeatTimer);
-    clearTimeout(this.answerTimer);
+    if (this.heartbeatTimer !== void 0) this.clock.clearTimeout(this.heartbeatTimer);
+    if (this.answerTimer !== void 0) this.clock.clearTimeout(this.answerTimer);
     this.heartbeatTimer = void 0;
     this.answerTimer = void 0;
   }
@@ -303,7 +336,7 @@ var Link = class {
 function isWelcome(msg) {
   return msg.type === "sessionCreated" || msg.type === "sessionJoined" || msg.type === "connectionRefreshComplete";
 }
-function dial(Ctor, url, query, welcomeTimeoutMs, handlers, dialing) {
+function dial(Ctor, url, query, welcomeTimeoutMs, handlers, dialing, clock) {
   return new Promise((resolve, reject) => {
     const target = new URL(url);
     for (const [k, v] of Object.entries(query)) target.searchParams.set(k, v);
@@ -314,18 +347,18 @@ function dial(Ctor, url, query, welcomeTimeoutMs, handlers, dialing) {
       reject(new ProtocolError("CONNECTION_FAILED", `cannot open ${target.origin}: ${String(err)}`, { cause: err }));
       return;
     }
-    const link = new Link(ws);
+    const link = new Link(ws, clock);
     dialing.add(link);
     let settled = false;
     let refusal;
     const fail = (err) => {
       if (settled) return;
       settled = true;
-      clearTimeout(timer);
+      clock.clearTimeout(timer);
       dialing.delete(link);
       reject(err);
     };
-    const timer = setTimeout(() => {
+    const timer = clock.setTimeout(() => {
       link.retire(CLOSE_ABANDONED, "no welcome");
       fail(new ProtocolError("TIMEOUT", `no welcome from the service within ${welcomeTimeoutMs} ms`));
     }, welcomeTimeoutMs);
@@ -345,13 +378,13 @@ function dial(Ctor, url, query, welcomeTimeoutMs, handlers, dialing) {
       }
       if (msg === null || typeof msg !== "object" || Array.isArray(msg)) return;
       const m = msg;
-      link.lastReceivedAt = Date.now();
+      link.lastReceivedAt = clock.now();
       if (link.welcomed) {
         handlers.frame(link, m);
       } else if (isWelcome(m) && !settled) {
         link.welcomed = true;
         settled = true;
-        clearTimeout(timer);
+        clock.clearTimeout(timer);
         dialing.delete(link);
         resolve({ link, welcome: m });
       } else if (!settled) {
@@ -401,10 +434,53 @@ function refusalError(refusal, closeCode) {
   });
 }
 
+// src/versions.ts
+var STATE_TYPES = /* @__PURE__ */ new Set([
+  "broadcastState",
+  "sessionPaused",
+  "sessionResumed",
+  "speakerDisconnected",
+  "speakerReconnected",
+  "listenerCount",
+  "sessionEnded"
+]);
+var StateOrder = class {
+  constructor() {
+    this.typesAtLast = /* @__PURE__ */ new Set();
+  }
+  /** The last version applied; undefined before the first. */
+  get version() {
+    return this.last;
+  }
+  /** Whether a message of type with this version is to be applied (and records it if so). */
+  admit(type, version) {
+    if (this.last === void 0 || version > this.last) {
+      this.last = version;
+      this.typesAtLast = /* @__PURE__ */ new Set([type]);
+      return true;
+    }
+    if (version === this.last && !this.typesAtLast.has(type)) {
+      this.typesAtLast.add(type);
+      return true;
+    }
+    return false;
+  }
+};
+
 // src/client.ts
 var DEFAULT_HEARTBEAT_MS = 3e4;
 var HEARTBEAT_JITTER = 0.1;
-var OVERLAP_WINDOW_MS = 5e3;
+var PER_CONNECTION = /* @__PURE__ */ new Set([
+  "sessionCreated",
+  "sessionJoined",
+  "connectionRefreshComplete",
+  "heartbeatAck",
+  "sessionStatus",
+  "connectionWarning",
+  "connectionRefreshRequired",
+  "languageChanged",
+  "error"
+]);
 var DRAIN_MS = 2e3;
 var SessionConnection = class extends Emitter {
   constructor(options) {
@@ -412,7 +488,7 @@ var SessionConnection = class extends Emitter {
     this.stateValue = "closed";
     this.dialing = /* @__PURE__ */ new Set();
     this.sleeps = /* @__PURE__ */ new Set();
-    this.deduper = new OverlapDeduper(OVERLAP_WINDOW_MS);
+    this.order = new StateOrder();
     this.heartbeatMs = DEFAULT_HEARTBEAT_MS;
     this.started = false;
     this.stopped = false;
@@ -436,7 +512,13 @@ var SessionConnection = class extends Emitter {
       maxReconnectDelayMs: options.maxReconnectDelayMs ?? 15e3
     };
     if (options.heartbeatIntervalMs !== void 0) this.options.heartbeatIntervalMs = options.heartbeatIntervalMs;
-    this.requests = new Requests(this.options.requestTimeoutMs);
+    this.clock = clockOf(options.clock);
+    this.random = options.random ?? Math.random;
+    this.requests = new Requests(this.options.requestTimeoutMs, this.clock, this.random);
+  }
+  /** The stateVersion of the last state change applied (v1.2); undefined before the first, or from a v1.1 service. */
+  get stateVersion() {
+    return this.order.version;
   }
   /** The connection's state; every change is also a `state` event. */
   get state() {
@@ -448,6 +530,24 @@ var SessionConnection = class extends Emitter {
   }
   /** Called with every delivered frame, before its event. */
   observe(_msg) {
+  }
+  /**
+   * Hands an audioData frame to the application. A listener overrides it to
+   * put chunks in sequence order first (its reorder window).
+   */
+  deliverAudio(msg) {
+    this.emitMessage(msg);
+  }
+  /** The session ended or the client closes: a subclass lets go of what it holds (a listener flushes its audio). */
+  ending(_flush) {
+  }
+  /** Emits msg's own event and the `message` event. */
+  emitMessage(msg) {
+    const type = msg.type;
+    if (typeof type === "string" && type !== "state" && type !== "message" && type !== "error") {
+      this.emit(type, msg);
+    }
+    this.emit("message", msg);
   }
   /**
    * Called when the service refuses a resumption for good; returning true
@@ -480,7 +580,7 @@ var SessionConnection = class extends Emitter {
       throw closedMeanwhile ? closedError() : err;
     }
   }
-  /** Closes with 1000 and stops every timer. For a speaker this ends the session (PROTOCOL.md, "Deliberate end"). */
+  /** Closes with 1000 and stops every timer. For a speaker this ends the session (docs/PROTOCOL.md, "Deliberate end"). */
   close() {
     this.shutDown();
   }
@@ -489,17 +589,17 @@ var SessionConnection = class extends Emitter {
     return this.request({ action: "getSessionStatus" }, "sessionStatus");
   }
   /**
-   * Sends frame and resolves with the next message of type answer; an
-   * `error` message on the same connection while this is the oldest request
-   * sent there rejects it instead (the protocol carries no request id, so
-   * answers are matched by type and order). While reconnecting, or while a
+   * Sends frame with a fresh requestId and resolves with its answer, a
+   * message of type answer (see Requests for how a reply is matched: by the
+   * echoed id from a v1.2 service, by type and order from a v1.1 one; byType
+   * for an answer that is a broadcast). While reconnecting, or while a
    * refresh switches connections, the frame waits for the new connection.
    */
-  request(frame, answer) {
+  request(frame, answer, byType = false) {
     if (this.stopped || !this.started) {
       return Promise.reject(new ProtocolError("NOT_CONNECTED", "the client is not connected"));
     }
-    const answered = this.requests.expect(frame, answer);
+    const answered = this.requests.expect(frame, answer, byType);
     this.send(frame, "always");
     return answered;
   }
@@ -539,22 +639,22 @@ var SessionConnection = class extends Emitter {
     return dial(this.Ctor, this.options.url, query, this.options.welcomeTimeoutMs, {
       frame: (link, msg) => this.receive(link, msg),
       closed: (link) => this.linkClosed(link)
-    }, this.dialing);
+    }, this.dialing, this.clock);
   }
   /** Makes link the connection: its welcome and early frames are delivered, the previous one is closed with 1000. */
   adopt(link, welcome) {
     const previous = this.current;
     this.current = link;
+    if (previous === void 0 || previous === link || !previous.open) this.speaking = link;
     this.holding = false;
     const w = welcome;
     const announced = typeof w.heartbeatIntervalSeconds === "number" && w.heartbeatIntervalSeconds > 0 ? w.heartbeatIntervalSeconds * 1e3 : DEFAULT_HEARTBEAT_MS;
     this.heartbeatMs = this.options.heartbeatIntervalMs ?? announced;
     this.deliver(link, welcome);
-    for (const msg of link.early.splice(0)) this.receive(link, msg);
-    if (previous !== void 0 && previous !== link) {
-      this.deduper.end(Date.now());
-      previous.retire(1e3, "connection refreshed");
+    for (const msg of link.early.splice(0)) {
+      if (!this.stopped) this.deliver(link, msg);
     }
+    if (previous !== void 0 && previous !== link) previous.retire(1e3, "connection refreshed");
     if (this.stopped || this.current !== link) return;
     this.scheduleHeartbeat(link);
     this.setState("open");
@@ -562,47 +662,80 @@ var SessionConnection = class extends Emitter {
   }
   receive(link, msg) {
     if (!link.delivering || this.stopped) return;
-    if (this.deduper.isCopy(link.id, msg, Date.now())) return;
     this.deliver(link, msg);
+  }
+  /**
+   * Whether a broadcast is to reach the application. With an ordering number
+   * (a state message's stateVersion, a chunk's sequence) the number decides,
+   * whichever connection it came on. Without one (a v1.1 service) there is
+   * no telling a copy from a second, identical change, so during a refresh
+   * overlap exactly one connection speaks: the old one until it has closed
+   * (a v1.1 service sends it everything until then), the new one after.
+   */
+  admit(link, type, msg) {
+    if (PER_CONNECTION.has(type)) return true;
+    if (STATE_TYPES.has(type) && typeof msg.stateVersion === "number") return this.order.admit(type, msg.stateVersion);
+    if (type === "audioData" && typeof msg.sequence === "number") return true;
+    return link === this.speaking;
   }
   deliver(link, msg) {
     const type = msg.type;
+    if (typeof type !== "string") {
+      this.emit("message", msg);
+      return;
+    }
+    if (type === "error") {
+      this.refusal(link, errorFromMessage(msg));
+      this.emit("message", msg);
+      return;
+    }
+    this.requests.answer(msg);
+    if (!this.admit(link, type, msg)) return;
     if (type === "sessionCreated" || type === "sessionJoined" || type === "connectionRefreshComplete") {
       this.welcomed(msg);
     }
     this.observe(msg);
-    if (type === "error") {
-      const err = errorFromMessage(msg);
-      if (!this.requests.refuse(err, link)) this.emit("error", err);
-      this.emit("message", msg);
-      return;
-    }
-    if (typeof type === "string") {
-      this.requests.answer(type, msg);
-      if (type !== "state" && type !== "message") {
-        this.emit(type, msg);
-      }
-    }
-    this.emit("message", msg);
+    if (type === "sessionEnded") this.ending(true);
+    if (type === "audioData") this.deliverAudio(msg);
+    else this.emitMessage(msg);
     if (type === "sessionEnded") {
       this.shutDown();
     } else if (link === this.current && (type === "connectionRefreshRequired" || type === "connectionWarning")) {
       void this.refresh(link);
     }
   }
+  /**
+   * An `error` rejects the request it refuses. A speaker's request that met
+   * the old connection after the service admitted the new one is refused
+   * FORBIDDEN there: that only says "wrong connection", so it goes again
+   * (same requestId) on the new one, once.
+   */
+  refusal(link, err) {
+    const waiter = this.requests.refused(err, link);
+    if (waiter === void 0) {
+      this.emit("error", err);
+      return;
+    }
+    const oldConnection = link !== this.current || this.refreshing !== void 0;
+    if (err.code === "FORBIDDEN" && oldConnection && this.requests.resend(waiter)) {
+      if (!this.holding) this.flush();
+      return;
+    }
+    this.requests.reject(waiter, err);
+  }
   scheduleHeartbeat(link) {
-    clearTimeout(link.heartbeatTimer);
-    const delay = this.heartbeatMs * (1 + HEARTBEAT_JITTER * Math.random());
-    link.heartbeatTimer = setTimeout(() => this.beat(link), delay);
+    if (link.heartbeatTimer !== void 0) this.clock.clearTimeout(link.heartbeatTimer);
+    const delay = this.heartbeatMs * (1 + HEARTBEAT_JITTER * this.random());
+    link.heartbeatTimer = this.clock.setTimeout(() => this.beat(link), delay);
   }
   /** Sends a heartbeat, or gives the link up when the previous one got no frame back in a whole period. */
   beat(link) {
     if (link !== this.current || this.stopped) return;
-    const sentAt = Date.now();
+    const sentAt = this.clock.now();
     link.heartbeatSentAt = sentAt;
-    link.send({ action: "heartbeat" });
+    link.send({ action: "heartbeat", requestId: this.requests.newId() });
     if (link.answerTimer === void 0) {
-      link.answerTimer = setTimeout(() => {
+      link.answerTimer = this.clock.setTimeout(() => {
         link.answerTimer = void 0;
         if (link === this.current && !this.stopped && link.lastReceivedAt < sentAt) this.abandon(link);
       }, this.options.heartbeatTimeoutMs);
@@ -612,6 +745,7 @@ var SessionConnection = class extends Emitter {
   /** Gives up a connection that went silent: no close frame will come, so none is waited for. */
   abandon(link) {
     link.delivering = false;
+    if (this.speaking === link) this.speaking = void 0;
     link.retire(CLOSE_ABANDONED, "heartbeat unanswered");
     this.current = void 0;
     this.requests.requeue(link);
@@ -619,9 +753,10 @@ var SessionConnection = class extends Emitter {
   }
   linkClosed(link) {
     if (this.stopped) return;
+    if (this.speaking === link) this.speaking = this.current === link ? void 0 : this.current;
     this.requests.requeue(link);
     if (link !== this.current) {
-      this.flush();
+      if (!this.holding) this.flush();
       return;
     }
     this.current = void 0;
@@ -629,6 +764,7 @@ var SessionConnection = class extends Emitter {
       this.shutDown();
       return;
     }
+    if (this.refreshing !== void 0) return;
     this.dropped();
   }
   /** The connection was lost without a deliberate close: resume it. */
@@ -640,15 +776,28 @@ var SessionConnection = class extends Emitter {
       this.reconnecting = false;
     });
   }
+  /**
+   * Tries to resume until the window has passed since the drop: the backoff
+   * is cut short so the last attempt starts at the window's end, not given up
+   * because the next step would overshoot it. A retryAfter that reaches past
+   * the window is waited out to its end, then the client gives up.
+   */
   async reconnect() {
-    const deadline = Date.now() + this.options.reconnectWindowMs;
+    const deadline = this.clock.now() + this.options.reconnectWindowMs;
     let lastError;
     if (this.refreshing !== void 0) await this.refreshing;
     for (let attempt = 0; !this.stopped && this.current === void 0; attempt++) {
-      let delay = this.backoff(attempt);
+      const left = deadline - this.clock.now();
+      if (left <= 0) break;
+      let delay = Math.min(this.backoff(attempt), left);
       const retryAfter = lastError?.details?.retryAfter;
-      if (typeof retryAfter === "number") delay = Math.max(delay, retryAfter * 1e3);
-      if (Date.now() + delay > deadline) break;
+      if (typeof retryAfter === "number" && retryAfter * 1e3 > delay) {
+        if (retryAfter * 1e3 > left) {
+          if (!await this.sleep(left)) return;
+          break;
+        }
+        delay = retryAfter * 1e3;
+      }
       if (!await this.sleep(delay)) return;
       try {
         const { link, welcome } = await this.open("resume");
@@ -677,8 +826,8 @@ var SessionConnection = class extends Emitter {
   /** Exponential backoff with "equal jitter": half the step fixed, half random. The first try is nearly at once. */
   backoff(attempt) {
     const step = Math.min(this.options.maxReconnectDelayMs, this.options.reconnectDelayMs * 2 ** attempt);
-    if (attempt === 0) return Math.random() * this.options.reconnectDelayMs;
-    return step / 2 + Math.random() * step / 2;
+    if (attempt === 0) return this.random() * this.options.reconnectDelayMs;
+    return step / 2 + this.random() * step / 2;
   }
   /** Opens the replacement connection the service asked for; the old one stays until the new one is welcomed. */
   refresh(old) {
@@ -690,7 +839,6 @@ var SessionConnection = class extends Emitter {
     return this.refreshing;
   }
   async replace(old) {
-    this.deduper.begin();
     try {
       for (let attempt = 0; !this.stopped && this.current === old; attempt++) {
         this.holding = true;
@@ -705,8 +853,10 @@ var SessionConnection = class extends Emitter {
           return;
         } catch (err) {
           this.holding = false;
+          if (this.current === void 0) return;
           this.flush();
           const e = asProtocolError(err);
+          if (!e.retryable && this.recoverable(e)) continue;
           if (!e.retryable) {
             this.emit("error", e);
             return;
@@ -715,17 +865,19 @@ var SessionConnection = class extends Emitter {
         }
       }
     } finally {
-      this.deduper.end(Date.now());
       if (this.holding) {
         this.holding = false;
         this.flush();
+      }
+      if (!this.stopped && this.current === void 0 && !this.reconnecting) {
+        queueMicrotask(() => this.dropped());
       }
     }
   }
   /** Waits (up to DRAIN_MS) until no request sent on link waits for its answer. */
   async drain(link) {
-    const deadline = Date.now() + DRAIN_MS;
-    while (this.requests.waitingOn(link) && Date.now() < deadline) {
+    const deadline = this.clock.now() + DRAIN_MS;
+    while (this.requests.waitingOn(link) && this.clock.now() < deadline) {
       if (!await this.sleep(20)) return;
     }
   }
@@ -734,7 +886,7 @@ var SessionConnection = class extends Emitter {
     if (this.stopped) return Promise.resolve(false);
     return new Promise((resolve) => {
       const entry = {
-        timer: setTimeout(() => {
+        timer: this.clock.setTimeout(() => {
           this.sleeps.delete(entry);
           resolve(true);
         }, ms),
@@ -754,8 +906,9 @@ var SessionConnection = class extends Emitter {
       link.delivering = false;
       link.retire(1e3, "client closed");
     }
+    this.ending(false);
     for (const s of this.sleeps) {
-      clearTimeout(s.timer);
+      this.clock.clearTimeout(s.timer);
       s.wake(false);
     }
     this.sleeps.clear();
@@ -775,6 +928,8 @@ var MAX_AUDIO_FRAME_BYTES = 32 * 1024;
 var SpeakerClient = class extends SessionConnection {
   constructor(options) {
     super(options);
+    /** The sequence of the next chunk sent without one. */
+    this.nextSequence = 0;
     if (options.token === void 0 && options.getToken === void 0) throw new TypeError("token or getToken is required");
     if (typeof options.sourceLanguage !== "string" || options.sourceLanguage === "") throw new TypeError("sourceLanguage is required");
     if (typeof options.qualityTier !== "string" || options.qualityTier === "") throw new TypeError("qualityTier is required");
@@ -818,12 +973,16 @@ var SpeakerClient = class extends SessionConnection {
     }
     return this.request({ action: "speakerControl", control: "volume", value: volume }, "broadcastState");
   }
+  /** The sequence the next chunk sent without one gets. */
+  get audioSequence() {
+    return this.nextSequence;
+  }
   /**
    * Ends the session for everyone now (reason speakerEnded); resolves with
    * the sessionEnded message, after which the client is closed.
    */
   endSession() {
-    return this.request({ action: "endSession" }, "sessionEnded");
+    return this.request({ action: "endSession" }, "sessionEnded", true);
   }
   /**
    * Sends one audio chunk (raw bytes, or already base64). Returns whether it
@@ -838,7 +997,8 @@ var SpeakerClient = class extends SessionConnection {
       sessionId: this.sessionId,
       audioData: typeof audio === "string" ? audio : toBase64(audio)
     };
-    if (options.sequence !== void 0) frame.sequence = options.sequence;
+    const sequence = options.sequence ?? this.nextSequence;
+    frame.sequence = sequence;
     if (options.sampleRate !== void 0) frame.sampleRate = options.sampleRate;
     if (options.encoding !== void 0) frame.encoding = options.encoding;
     const size = JSON.stringify(frame).length;
@@ -847,7 +1007,9 @@ var SpeakerClient = class extends SessionConnection {
         details: { field: "audioData" }
       });
     }
-    return this.send(frame, "during refresh");
+    const sent = this.send(frame, "during refresh");
+    this.nextSequence = sequence + 1;
+    return sent;
   }
   control(control) {
     return this.request({ action: "speakerControl", control }, "broadcastState");
@@ -862,20 +1024,123 @@ function toBase64(bytes) {
   return btoa(binary);
 }
 
+// src/reorder.ts
+var MAX_HELD = 512;
+var REMEMBERED = 2048;
+var RESTART_GAP = 64;
+var ReorderBuffer = class {
+  constructor(windowMs, clock, emit) {
+    this.windowMs = windowMs;
+    this.clock = clock;
+    this.emit = emit;
+    this.stats = { reordered: 0, late: 0, duplicates: 0, missing: 0 };
+    this.held = /* @__PURE__ */ new Map();
+    this.emitted = /* @__PURE__ */ new Set();
+  }
+  /** Takes chunk sequence; emits whatever is now in order. */
+  push(sequence, msg) {
+    if (this.lastEmitted !== void 0 && sequence <= this.lastEmitted) {
+      if (this.lastEmitted - sequence > RESTART_GAP) {
+        this.restart();
+      } else {
+        if (this.emitted.has(sequence)) this.stats.duplicates++;
+        else this.stats.late++;
+        return;
+      }
+    }
+    if (this.held.has(sequence)) {
+      this.stats.duplicates++;
+      return;
+    }
+    if (this.highestSeen !== void 0 && sequence < this.highestSeen) this.stats.reordered++;
+    if (this.highestSeen === void 0 || sequence > this.highestSeen) this.highestSeen = sequence;
+    this.held.set(sequence, { msg, at: this.clock.now() });
+    this.drain();
+  }
+  /** Emits everything held, in order, without waiting (the stream ends or starts over). */
+  flush() {
+    this.disarm();
+    while (this.held.size > 0) this.emitLowest();
+  }
+  /** A new stream follows (the speaker came back and may number anew): what is held goes out, nothing is late any more. */
+  restart() {
+    this.flush();
+    this.lastEmitted = void 0;
+    this.highestSeen = void 0;
+    this.emitted.clear();
+  }
+  /** Forgets everything held and stops the timer (the client is closed). */
+  clear() {
+    this.disarm();
+    this.held.clear();
+  }
+  drain() {
+    this.disarm();
+    const now = this.clock.now();
+    while (this.held.size > 0) {
+      const lowest = this.lowest();
+      const inOrder = this.lastEmitted === void 0 ? lowest === 0 : lowest === this.lastEmitted + 1;
+      if (!inOrder && now - this.oldestArrival() < this.windowMs && this.held.size <= MAX_HELD) break;
+      this.emitLowest();
+    }
+    if (this.held.size > 0) {
+      this.timer = this.clock.setTimeout(() => {
+        this.timer = void 0;
+        this.drain();
+      }, Math.max(0, this.oldestArrival() + this.windowMs - now));
+    }
+  }
+  emitLowest() {
+    const lowest = this.lowest();
+    const entry = this.held.get(lowest);
+    this.held.delete(lowest);
+    if (this.lastEmitted !== void 0) this.stats.missing += lowest - this.lastEmitted - 1;
+    this.lastEmitted = lowest;
+    this.emitted.add(lowest);
+    if (this.emitted.size > REMEMBERED) {
+      const first = this.emitted.values().next().value;
+      this.emitted.delete(first);
+    }
+    this.emit(entry.msg);
+  }
+  lowest() {
+    let min = Infinity;
+    for (const k of this.held.keys()) if (k < min) min = k;
+    return min;
+  }
+  oldestArrival() {
+    let min = Infinity;
+    for (const h of this.held.values()) if (h.at < min) min = h.at;
+    return min;
+  }
+  disarm() {
+    if (this.timer !== void 0) this.clock.clearTimeout(this.timer);
+    this.timer = void 0;
+  }
+};
+
 // src/listener.ts
+var DEFAULT_AUDIO_REORDER_WINDOW_MS = 200;
 var ListenerClient = class extends SessionConnection {
   constructor(options) {
     super(options);
     if (typeof options.sessionId !== "string" || options.sessionId === "") throw new TypeError("sessionId is required");
     if (typeof options.targetLanguage !== "string" || options.targetLanguage === "") throw new TypeError("targetLanguage is required");
+    const windowMs = options.audioReorderWindowMs ?? DEFAULT_AUDIO_REORDER_WINDOW_MS;
+    if (typeof windowMs !== "number" || !(windowMs >= 0)) throw new TypeError("audioReorderWindowMs must be a number of milliseconds, 0 or more");
     this.sessionId = options.sessionId;
     this.targetLanguage = options.targetLanguage;
+    this.audio = new ReorderBuffer(windowMs, this.clock, (msg) => this.emitMessage(msg));
+  }
+  /** What the audio reorder window did: chunks put back in order, dropped late, dropped as copies, given up on. */
+  get audioStats() {
+    return { ...this.audio.stats };
   }
   async query(purpose) {
     const sessionId = this.sessionId ?? "";
     if (purpose === "first") return { action: "joinSession", sessionId, targetLanguage: this.targetLanguage };
     const q = { action: "refreshConnection", role: "listener", sessionId, targetLanguage: this.targetLanguage };
-    if (purpose === "resume" && this.resumeToken !== void 0) q.resumeToken = this.resumeToken;
+    if (this.resumeToken !== void 0) q.resumeToken = this.resumeToken;
     return q;
   }
   welcomed(welcome) {
@@ -895,6 +1160,15 @@ var ListenerClient = class extends SessionConnection {
   }
   observe(msg) {
     if (msg.type === "languageChanged" && typeof msg.targetLanguage === "string") this.targetLanguage = msg.targetLanguage;
+    if (msg.type === "speakerReconnected") this.audio.restart();
+  }
+  deliverAudio(msg) {
+    if (typeof msg.sequence === "number" && Number.isInteger(msg.sequence)) this.audio.push(msg.sequence, msg);
+    else this.emitMessage(msg);
+  }
+  ending(flush) {
+    if (flush) this.audio.flush();
+    else this.audio.clear();
   }
   /** Switches to another language on the same connection; resolves with the confirmation. */
   changeLanguage(targetLanguage) {
@@ -902,11 +1176,13 @@ var ListenerClient = class extends SessionConnection {
   }
 };
 export {
+  DEFAULT_AUDIO_REORDER_WINDOW_MS,
   ListenerClient,
   MAX_AUDIO_FRAME_BYTES,
   ProtocolError,
   SessionConnection,
   SpeakerClient,
   codeForStatus,
-  isServiceErrorCode
+  isServiceErrorCode,
+  systemClock
 };

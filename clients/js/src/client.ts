@@ -1,9 +1,10 @@
-import { OverlapDeduper } from './dedupe.js';
+import { type Clock, clockOf } from './clock.js';
 import { Emitter } from './emitter.js';
 import { errorFromMessage, ProtocolError } from './errors.js';
 import { Requests } from './requests.js';
 import type { ClientEvents, ConnectionState, SessionStatus, WelcomeMessage } from './messages.js';
 import { CLOSE_ABANDONED, dial, type Dialed, Link, type WebSocketConstructor } from './socket.js';
+import { STATE_TYPES, StateOrder } from './versions.js';
 
 /** Options both clients take. Durations are in milliseconds. */
 export interface ConnectionOptions {
@@ -25,6 +26,14 @@ export interface ConnectionOptions {
   reconnectDelayMs?: number;
   /** Longest reconnect delay; default 15 000. */
   maxReconnectDelayMs?: number;
+  /**
+   * The time source: timestamps and timers (heartbeats, backoff, timeouts,
+   * the audio reorder window). Each missing part is the runtime's own. For
+   * tests on a fake clock, and apps with their own scheduler.
+   */
+  clock?: Partial<Clock>;
+  /** Numbers in [0, 1) for the jitter of heartbeats and backoff, and request ids; default Math.random. */
+  random?: () => number;
 }
 
 /** What to open: the first connection, a refresh of a live one, or a resumption after a drop. */
@@ -33,7 +42,22 @@ export type ConnectPurpose = 'first' | 'refresh' | 'resume';
 const DEFAULT_HEARTBEAT_MS = 30_000;
 /** Heartbeats go out between 1.0 and 1.1 periods apart: never faster than announced, because the service counts them per minute. */
 const HEARTBEAT_JITTER = 0.1;
-const OVERLAP_WINDOW_MS = 5_000;
+/**
+ * Replies to one connection's own requests and messages about that
+ * connection: never sent to two connections, so never copies. Everything else
+ * is a broadcast, which a refresh overlap delivers on both connections.
+ */
+const PER_CONNECTION: ReadonlySet<string> = new Set([
+  'sessionCreated',
+  'sessionJoined',
+  'connectionRefreshComplete',
+  'heartbeatAck',
+  'sessionStatus',
+  'connectionWarning',
+  'connectionRefreshRequired',
+  'languageChanged',
+  'error',
+]);
 /** How long a refresh waits for answers to requests sent on the old connection. */
 const DRAIN_MS = 2_000;
 
@@ -47,12 +71,21 @@ export abstract class SessionConnection<Welcome extends WelcomeMessage> extends 
   sessionId: string | undefined;
   private stateValue: ConnectionState = 'closed';
   private readonly Ctor: WebSocketConstructor;
-  private readonly options: Required<Omit<ConnectionOptions, 'WebSocket' | 'heartbeatIntervalMs'>> & { heartbeatIntervalMs?: number };
+  private readonly options: Required<Omit<ConnectionOptions, 'WebSocket' | 'heartbeatIntervalMs' | 'clock' | 'random'>> & { heartbeatIntervalMs?: number };
+  /** The injected (or the runtime's) clock; subclasses time with it too. */
+  protected readonly clock: Clock;
+  private readonly random: () => number;
   private current: Link | undefined;
+  /**
+   * The connection whose broadcasts without an ordering number (from a v1.1
+   * service) reach the application: across a refresh the old one until it
+   * has closed, then the new one.
+   */
+  private speaking: Link | undefined;
   private readonly dialing = new Set<Link>();
   private readonly requests: Requests;
-  private readonly sleeps = new Set<{ timer: ReturnType<typeof setTimeout>; wake(ok: boolean): void }>();
-  private readonly deduper = new OverlapDeduper(OVERLAP_WINDOW_MS);
+  private readonly sleeps = new Set<{ timer: unknown; wake(ok: boolean): void }>();
+  private readonly order = new StateOrder();
   private heartbeatMs = DEFAULT_HEARTBEAT_MS;
   private started = false;
   private stopped = false;
@@ -80,7 +113,14 @@ export abstract class SessionConnection<Welcome extends WelcomeMessage> extends 
       maxReconnectDelayMs: options.maxReconnectDelayMs ?? 15_000,
     };
     if (options.heartbeatIntervalMs !== undefined) this.options.heartbeatIntervalMs = options.heartbeatIntervalMs;
-    this.requests = new Requests(this.options.requestTimeoutMs);
+    this.clock = clockOf(options.clock);
+    this.random = options.random ?? Math.random;
+    this.requests = new Requests(this.options.requestTimeoutMs, this.clock, this.random);
+  }
+
+  /** The stateVersion of the last state change applied (v1.2); undefined before the first, or from a v1.1 service. */
+  get stateVersion(): number | undefined {
+    return this.order.version;
   }
 
   /** The connection's state; every change is also a `state` event. */
@@ -88,7 +128,7 @@ export abstract class SessionConnection<Welcome extends WelcomeMessage> extends 
     return this.stateValue;
   }
 
-  /** The query of the `$connect` for purpose (PROTOCOL.md, "Connecting"). */
+  /** The query of the `$connect` for purpose (docs/PROTOCOL.md, "Connecting"). */
   protected abstract query(purpose: ConnectPurpose): Promise<Record<string, string>>;
 
   /** Called with every welcome, before its event (listeners keep their resume token). */
@@ -98,6 +138,26 @@ export abstract class SessionConnection<Welcome extends WelcomeMessage> extends 
 
   /** Called with every delivered frame, before its event. */
   protected observe(_msg: Record<string, unknown>): void {}
+
+  /**
+   * Hands an audioData frame to the application. A listener overrides it to
+   * put chunks in sequence order first (its reorder window).
+   */
+  protected deliverAudio(msg: Record<string, unknown>): void {
+    this.emitMessage(msg);
+  }
+
+  /** The session ended or the client closes: a subclass lets go of what it holds (a listener flushes its audio). */
+  protected ending(_flush: boolean): void {}
+
+  /** Emits msg's own event and the `message` event. */
+  protected emitMessage(msg: Record<string, unknown>): void {
+    const type = msg.type;
+    if (typeof type === 'string' && type !== 'state' && type !== 'message' && type !== 'error') {
+      this.emit(type as keyof ClientEvents, msg as never);
+    }
+    this.emit('message', msg as ClientEvents['message']);
+  }
 
   /**
    * Called when the service refuses a resumption for good; returning true
@@ -132,7 +192,7 @@ export abstract class SessionConnection<Welcome extends WelcomeMessage> extends 
     }
   }
 
-  /** Closes with 1000 and stops every timer. For a speaker this ends the session (PROTOCOL.md, "Deliberate end"). */
+  /** Closes with 1000 and stops every timer. For a speaker this ends the session (docs/PROTOCOL.md, "Deliberate end"). */
   close(): void {
     this.shutDown();
   }
@@ -143,17 +203,17 @@ export abstract class SessionConnection<Welcome extends WelcomeMessage> extends 
   }
 
   /**
-   * Sends frame and resolves with the next message of type answer; an
-   * `error` message on the same connection while this is the oldest request
-   * sent there rejects it instead (the protocol carries no request id, so
-   * answers are matched by type and order). While reconnecting, or while a
+   * Sends frame with a fresh requestId and resolves with its answer, a
+   * message of type answer (see Requests for how a reply is matched: by the
+   * echoed id from a v1.2 service, by type and order from a v1.1 one; byType
+   * for an answer that is a broadcast). While reconnecting, or while a
    * refresh switches connections, the frame waits for the new connection.
    */
-  protected request<T>(frame: object, answer: string): Promise<T> {
+  protected request<T>(frame: Record<string, unknown>, answer: string, byType = false): Promise<T> {
     if (this.stopped || !this.started) {
       return Promise.reject(new ProtocolError('NOT_CONNECTED', 'the client is not connected'));
     }
-    const answered = this.requests.expect<T>(frame, answer);
+    const answered = this.requests.expect<T>(frame, answer, byType);
     this.send(frame, 'always');
     return answered;
   }
@@ -165,7 +225,7 @@ export abstract class SessionConnection<Welcome extends WelcomeMessage> extends 
    * refresh). Frames wait during a refresh because the service refuses a
    * speaker's requests on the old connection once the new one is admitted.
    */
-  protected send(frame: object, queue: 'always' | 'during refresh'): boolean {
+  protected send(frame: Record<string, unknown>, queue: 'always' | 'during refresh'): boolean {
     const link = this.current;
     if (this.stateValue === 'open' && !this.holding && link?.send(frame)) {
       this.requests.sent(frame, link);
@@ -197,23 +257,23 @@ export abstract class SessionConnection<Welcome extends WelcomeMessage> extends 
     return dial(this.Ctor, this.options.url, query, this.options.welcomeTimeoutMs, {
       frame: (link, msg) => this.receive(link, msg),
       closed: (link) => this.linkClosed(link),
-    }, this.dialing);
+    }, this.dialing, this.clock);
   }
 
   /** Makes link the connection: its welcome and early frames are delivered, the previous one is closed with 1000. */
   private adopt(link: Link, welcome: Record<string, unknown>): void {
     const previous = this.current;
     this.current = link;
+    if (previous === undefined || previous === link || !previous.open) this.speaking = link;
     this.holding = false;
     const w = welcome as unknown as WelcomeMessage;
     const announced = typeof w.heartbeatIntervalSeconds === 'number' && w.heartbeatIntervalSeconds > 0 ? w.heartbeatIntervalSeconds * 1000 : DEFAULT_HEARTBEAT_MS;
     this.heartbeatMs = this.options.heartbeatIntervalMs ?? announced;
     this.deliver(link, welcome);
-    for (const msg of link.early.splice(0)) this.receive(link, msg);
-    if (previous !== undefined && previous !== link) {
-      this.deduper.end(Date.now());
-      previous.retire(1000, 'connection refreshed');
+    for (const msg of link.early.splice(0)) {
+      if (!this.stopped) this.deliver(link, msg);
     }
+    if (previous !== undefined && previous !== link) previous.retire(1000, 'connection refreshed');
     if (this.stopped || this.current !== link) return; // the welcome ended the session
     this.scheduleHeartbeat(link);
     this.setState('open');
@@ -222,29 +282,46 @@ export abstract class SessionConnection<Welcome extends WelcomeMessage> extends 
 
   private receive(link: Link, msg: Record<string, unknown>): void {
     if (!link.delivering || this.stopped) return;
-    if (this.deduper.isCopy(link.id, msg, Date.now())) return;
     this.deliver(link, msg);
+  }
+
+  /**
+   * Whether a broadcast is to reach the application. With an ordering number
+   * (a state message's stateVersion, a chunk's sequence) the number decides,
+   * whichever connection it came on. Without one (a v1.1 service) there is
+   * no telling a copy from a second, identical change, so during a refresh
+   * overlap exactly one connection speaks: the old one until it has closed
+   * (a v1.1 service sends it everything until then), the new one after.
+   */
+  private admit(link: Link, type: string, msg: Record<string, unknown>): boolean {
+    if (PER_CONNECTION.has(type)) return true;
+    if (STATE_TYPES.has(type) && typeof msg.stateVersion === 'number') return this.order.admit(type, msg.stateVersion);
+    if (type === 'audioData' && typeof msg.sequence === 'number') return true; // ordered by the listener's reorder window
+    return link === this.speaking;
   }
 
   private deliver(link: Link, msg: Record<string, unknown>): void {
     const type = msg.type;
+    if (typeof type !== 'string') {
+      this.emit('message', msg as ClientEvents['message']);
+      return;
+    }
+    if (type === 'error') {
+      this.refusal(link, errorFromMessage(msg));
+      this.emit('message', msg as ClientEvents['message']);
+      return;
+    }
+    // A reply resolves its request even when the change it reports was
+    // already applied from another connection's copy.
+    this.requests.answer(msg);
+    if (!this.admit(link, type, msg)) return;
     if (type === 'sessionCreated' || type === 'sessionJoined' || type === 'connectionRefreshComplete') {
       this.welcomed(msg as unknown as WelcomeMessage);
     }
     this.observe(msg);
-    if (type === 'error') {
-      const err = errorFromMessage(msg);
-      if (!this.requests.refuse(err, link)) this.emit('error', err);
-      this.emit('message', msg as ClientEvents['message']);
-      return;
-    }
-    if (typeof type === 'string') {
-      this.requests.answer(type, msg);
-      if (type !== 'state' && type !== 'message') {
-        this.emit(type as keyof ClientEvents, msg as never);
-      }
-    }
-    this.emit('message', msg as ClientEvents['message']);
+    if (type === 'sessionEnded') this.ending(true); // the audio held for ordering goes out before the end
+    if (type === 'audioData') this.deliverAudio(msg);
+    else this.emitMessage(msg);
     if (type === 'sessionEnded') {
       this.shutDown();
     } else if (link === this.current && (type === 'connectionRefreshRequired' || type === 'connectionWarning')) {
@@ -253,20 +330,40 @@ export abstract class SessionConnection<Welcome extends WelcomeMessage> extends 
     }
   }
 
+  /**
+   * An `error` rejects the request it refuses. A speaker's request that met
+   * the old connection after the service admitted the new one is refused
+   * FORBIDDEN there: that only says "wrong connection", so it goes again
+   * (same requestId) on the new one, once.
+   */
+  private refusal(link: Link, err: ProtocolError): void {
+    const waiter = this.requests.refused(err, link);
+    if (waiter === undefined) {
+      this.emit('error', err);
+      return;
+    }
+    const oldConnection = link !== this.current || this.refreshing !== undefined;
+    if (err.code === 'FORBIDDEN' && oldConnection && this.requests.resend(waiter)) {
+      if (!this.holding) this.flush();
+      return;
+    }
+    this.requests.reject(waiter, err);
+  }
+
   private scheduleHeartbeat(link: Link): void {
-    clearTimeout(link.heartbeatTimer);
-    const delay = this.heartbeatMs * (1 + HEARTBEAT_JITTER * Math.random());
-    link.heartbeatTimer = setTimeout(() => this.beat(link), delay);
+    if (link.heartbeatTimer !== undefined) this.clock.clearTimeout(link.heartbeatTimer);
+    const delay = this.heartbeatMs * (1 + HEARTBEAT_JITTER * this.random());
+    link.heartbeatTimer = this.clock.setTimeout(() => this.beat(link), delay);
   }
 
   /** Sends a heartbeat, or gives the link up when the previous one got no frame back in a whole period. */
   private beat(link: Link): void {
     if (link !== this.current || this.stopped) return;
-    const sentAt = Date.now();
+    const sentAt = this.clock.now();
     link.heartbeatSentAt = sentAt;
-    link.send({ action: 'heartbeat' });
+    link.send({ action: 'heartbeat', requestId: this.requests.newId() });
     if (link.answerTimer === undefined) {
-      link.answerTimer = setTimeout(() => {
+      link.answerTimer = this.clock.setTimeout(() => {
         link.answerTimer = undefined;
         if (link === this.current && !this.stopped && link.lastReceivedAt < sentAt) this.abandon(link);
       }, this.options.heartbeatTimeoutMs);
@@ -277,6 +374,7 @@ export abstract class SessionConnection<Welcome extends WelcomeMessage> extends 
   /** Gives up a connection that went silent: no close frame will come, so none is waited for. */
   private abandon(link: Link): void {
     link.delivering = false;
+    if (this.speaking === link) this.speaking = undefined;
     link.retire(CLOSE_ABANDONED, 'heartbeat unanswered');
     this.current = undefined;
     this.requests.requeue(link);
@@ -285,9 +383,10 @@ export abstract class SessionConnection<Welcome extends WelcomeMessage> extends 
 
   private linkClosed(link: Link): void {
     if (this.stopped) return;
+    if (this.speaking === link) this.speaking = this.current === link ? undefined : this.current;
     this.requests.requeue(link);
     if (link !== this.current) {
-      this.flush(); // a refreshed socket: what it still owed goes to the new one
+      if (!this.holding) this.flush(); // a refreshed socket: what it still owed goes to the new one
       return;
     }
     this.current = undefined;
@@ -295,6 +394,10 @@ export abstract class SessionConnection<Welcome extends WelcomeMessage> extends 
       this.shutDown();
       return;
     }
+    // A v1.2 service closes the connection a refresh replaces, possibly
+    // before the new one's welcome reaches us: the refresh in flight takes
+    // over (and hands over to a reconnection if it fails).
+    if (this.refreshing !== undefined) return;
     this.dropped();
   }
 
@@ -308,15 +411,28 @@ export abstract class SessionConnection<Welcome extends WelcomeMessage> extends 
     });
   }
 
+  /**
+   * Tries to resume until the window has passed since the drop: the backoff
+   * is cut short so the last attempt starts at the window's end, not given up
+   * because the next step would overshoot it. A retryAfter that reaches past
+   * the window is waited out to its end, then the client gives up.
+   */
   private async reconnect(): Promise<void> {
-    const deadline = Date.now() + this.options.reconnectWindowMs;
+    const deadline = this.clock.now() + this.options.reconnectWindowMs;
     let lastError: ProtocolError | undefined;
     if (this.refreshing !== undefined) await this.refreshing;
     for (let attempt = 0; !this.stopped && this.current === undefined; attempt++) {
-      let delay = this.backoff(attempt);
+      const left = deadline - this.clock.now();
+      if (left <= 0) break;
+      let delay = Math.min(this.backoff(attempt), left);
       const retryAfter = lastError?.details?.retryAfter;
-      if (typeof retryAfter === 'number') delay = Math.max(delay, retryAfter * 1000);
-      if (Date.now() + delay > deadline) break;
+      if (typeof retryAfter === 'number' && retryAfter * 1000 > delay) {
+        if (retryAfter * 1000 > left) {
+          if (!(await this.sleep(left))) return;
+          break;
+        }
+        delay = retryAfter * 1000;
+      }
       if (!(await this.sleep(delay))) return;
       try {
         const { link, welcome } = await this.open('resume');
@@ -346,8 +462,8 @@ export abstract class SessionConnection<Welcome extends WelcomeMessage> extends 
   /** Exponential backoff with "equal jitter": half the step fixed, half random. The first try is nearly at once. */
   private backoff(attempt: number): number {
     const step = Math.min(this.options.maxReconnectDelayMs, this.options.reconnectDelayMs * 2 ** attempt);
-    if (attempt === 0) return Math.random() * this.options.reconnectDelayMs;
-    return step / 2 + (Math.random() * step) / 2;
+    if (attempt === 0) return this.random() * this.options.reconnectDelayMs;
+    return step / 2 + (this.random() * step) / 2;
   }
 
   /** Opens the replacement connection the service asked for; the old one stays until the new one is welcomed. */
@@ -361,7 +477,6 @@ export abstract class SessionConnection<Welcome extends WelcomeMessage> extends 
   }
 
   private async replace(old: Link): Promise<void> {
-    this.deduper.begin();
     try {
       for (let attempt = 0; !this.stopped && this.current === old; attempt++) {
         this.holding = true;
@@ -371,6 +486,7 @@ export abstract class SessionConnection<Welcome extends WelcomeMessage> extends 
         await this.drain(old);
         try {
           const { link, welcome } = await this.open('refresh');
+          // The old connection may have closed meanwhile (a v1.2 service closes it once the new one is admitted).
           if (this.stopped || (this.current !== old && this.current !== undefined)) {
             link.retire(1000, 'not needed');
             return;
@@ -379,8 +495,10 @@ export abstract class SessionConnection<Welcome extends WelcomeMessage> extends 
           return;
         } catch (err) {
           this.holding = false;
+          if (this.current === undefined) return; // the old one is gone too: a reconnection takes over (finally)
           this.flush(); // what waited goes out on the old connection
           const e = asProtocolError(err);
+          if (!e.retryable && this.recoverable(e)) continue; // e.g. a listener's refused token: again at once without it
           if (!e.retryable) {
             this.emit('error', e);
             return;
@@ -390,18 +508,21 @@ export abstract class SessionConnection<Welcome extends WelcomeMessage> extends 
         }
       }
     } finally {
-      this.deduper.end(Date.now());
       if (this.holding) {
         this.holding = false;
         this.flush();
+      }
+      if (!this.stopped && this.current === undefined && !this.reconnecting) {
+        // The old connection closed during the refresh and no new one took over.
+        queueMicrotask(() => this.dropped());
       }
     }
   }
 
   /** Waits (up to DRAIN_MS) until no request sent on link waits for its answer. */
   private async drain(link: Link): Promise<void> {
-    const deadline = Date.now() + DRAIN_MS;
-    while (this.requests.waitingOn(link) && Date.now() < deadline) {
+    const deadline = this.clock.now() + DRAIN_MS;
+    while (this.requests.waitingOn(link) && this.clock.now() < deadline) {
       if (!(await this.sleep(20))) return;
     }
   }
@@ -411,7 +532,7 @@ export abstract class SessionConnection<Welcome extends WelcomeMessage> extends 
     if (this.stopped) return Promise.resolve(false);
     return new Promise((resolve) => {
       const entry = {
-        timer: setTimeout(() => {
+        timer: this.clock.setTimeout(() => {
           this.sleeps.delete(entry);
           resolve(true);
         }, ms),
@@ -432,8 +553,9 @@ export abstract class SessionConnection<Welcome extends WelcomeMessage> extends 
       link.delivering = false;
       link.retire(1000, 'client closed');
     }
+    this.ending(false);
     for (const s of this.sleeps) {
-      clearTimeout(s.timer);
+      this.clock.clearTimeout(s.timer);
       s.wake(false);
     }
     this.sleeps.clear();

@@ -1,20 +1,11 @@
+import type { ServiceErrorCode } from './wire.js';
+
 /**
- * The error codes of PROTOCOL.md ("Error codes"): what the service puts in an
- * `error` message or in the JSON body of a refused `$connect`.
+ * The error codes of docs/PROTOCOL.md ("Error codes"): what the service puts in an
+ * `error` message or in the JSON body of a refused `$connect`. Generated from
+ * the contract's `errorCode` enum.
  */
-export type ServiceErrorCode =
-  | 'UNAUTHORIZED'
-  | 'FORBIDDEN'
-  | 'INVALID_PARAMETERS'
-  | 'INVALID_ACTION'
-  | 'INVALID_LANGUAGE'
-  | 'UNSUPPORTED_LANGUAGE'
-  | 'INVALID_SESSION_ID'
-  | 'SESSION_NOT_FOUND'
-  | 'RATE_LIMIT_EXCEEDED'
-  | 'SESSION_FULL'
-  | 'SERVICE_UNAVAILABLE'
-  | 'INTERNAL_ERROR';
+export type { ServiceErrorCode };
 
 /**
  * Codes the client itself produces, for failures the service never saw or
@@ -86,20 +77,22 @@ const RETRYABLE: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'TIMEOUT',
 ]);
 
-const SERVICE_CODES: ReadonlySet<string> = new Set<ServiceErrorCode>([
-  'UNAUTHORIZED',
-  'FORBIDDEN',
-  'INVALID_PARAMETERS',
-  'INVALID_ACTION',
-  'INVALID_LANGUAGE',
-  'UNSUPPORTED_LANGUAGE',
-  'INVALID_SESSION_ID',
-  'SESSION_NOT_FOUND',
-  'RATE_LIMIT_EXCEEDED',
-  'SESSION_FULL',
-  'SERVICE_UNAVAILABLE',
-  'INTERNAL_ERROR',
-]);
+// A record, not a list: a code the contract adds and this misses does not compile.
+const SERVICE_CODE_TABLE: Record<ServiceErrorCode, true> = {
+  UNAUTHORIZED: true,
+  FORBIDDEN: true,
+  INVALID_PARAMETERS: true,
+  INVALID_ACTION: true,
+  INVALID_LANGUAGE: true,
+  UNSUPPORTED_LANGUAGE: true,
+  INVALID_SESSION_ID: true,
+  SESSION_NOT_FOUND: true,
+  RATE_LIMIT_EXCEEDED: true,
+  SESSION_FULL: true,
+  SERVICE_UNAVAILABLE: true,
+  INTERNAL_ERROR: true,
+};
+const SERVICE_CODES: ReadonlySet<string> = new Set(Object.keys(SERVICE_CODE_TABLE));
 
 /** Whether code is one of the service's codes (an unknown code becomes INTERNAL_ERROR). */
 export function isServiceErrorCode(code: unknown): code is ServiceErrorCode {

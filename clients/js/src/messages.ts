@@ -1,10 +1,34 @@
-import type { ErrorCode, ErrorDetails, ProtocolError } from './errors.js';
+import type { ProtocolError } from './errors.js';
+import type { BroadcastFields, ErrorMessage, ServiceMessage, SessionCreated, SessionEnded, SessionJoined, ConnectionRefreshComplete } from './wire.js';
+
+// The messages' own types are generated from the contract (api/asyncapi.yaml)
+// into wire.ts; what is here is the library's: events, states, unions.
+export type {
+  AudioData,
+  BroadcastFields,
+  BroadcastState,
+  ConnectionRefreshComplete,
+  ConnectionRefreshRequired,
+  ConnectionWarning,
+  ErrorMessage,
+  HeartbeatAck,
+  LanguageChanged,
+  ListenerCount,
+  QualityTier,
+  Role,
+  ServiceMessage,
+  SessionCreated,
+  SessionEnded,
+  SessionJoined,
+  SessionPaused,
+  SessionResumed,
+  SessionStatus,
+  SpeakerDisconnected,
+  SpeakerReconnected,
+} from './wire.js';
 
 /** Where a client is in its connection's life; see the README's "Reconnection". */
 export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closed';
-
-export type Role = 'speaker' | 'listener';
-export type QualityTier = 'standard' | 'premium';
 
 /** Fields every service message carries. */
 export interface MessageBase {
@@ -13,169 +37,11 @@ export interface MessageBase {
   timestamp: number;
 }
 
-/** The speaker's welcome. */
-export interface SessionCreated extends MessageBase {
-  type: 'sessionCreated';
-  sessionId: string;
-  sourceLanguage: string;
-  qualityTier: string;
-  connectionId: string;
-  expiresAt: number;
-  partialResultsEnabled: boolean;
-  minStabilityThreshold: number;
-  maxBufferTimeout: number;
-  /** How often to heartbeat (an addition of this service; old clients ignore it). */
-  heartbeatIntervalSeconds?: number;
-}
+/** The broadcast's controls, as in `broadcastState` and `sessionStatus`. */
+export type BroadcastSettings = BroadcastFields;
 
-/** A listener's welcome. */
-export interface SessionJoined extends MessageBase {
-  type: 'sessionJoined';
-  sessionId: string;
-  targetLanguage: string;
-  sourceLanguage: string;
-  connectionId: string;
-  listenerCount: number;
-  /** v1.1: single-use token that takes the seat back after a dropped connection. */
-  resumeToken?: string;
-  heartbeatIntervalSeconds?: number;
-}
-
-/** The welcome of a connection that replaced (or resumed) an older one. */
-export interface ConnectionRefreshComplete extends MessageBase {
-  type: 'connectionRefreshComplete';
-  sessionId: string;
-  role: Role;
-  targetLanguage?: string;
-  resumeToken?: string;
-  heartbeatIntervalSeconds?: number;
-}
-
-export interface HeartbeatAck extends MessageBase {
-  type: 'heartbeatAck';
-}
-
-export interface ConnectionWarning extends MessageBase {
-  type: 'connectionWarning';
-  remainingMinutes: number;
-  message: string;
-}
-
-export interface ConnectionRefreshRequired extends MessageBase {
-  type: 'connectionRefreshRequired';
-  sessionId: string;
-  role: Role;
-  targetLanguage?: string;
-  message: string;
-}
-
-export type SessionEndReason = 'speakerDisconnected' | 'speakerEnded' | 'expired' | 'timeout';
-
-export interface SessionEnded extends MessageBase {
-  type: 'sessionEnded';
-  sessionId: string;
-  reason: SessionEndReason;
-}
-
-/** v1.1, to listeners: the speaker's connection was lost; the session waits for it until reconnectDeadline. */
-export interface SpeakerDisconnected extends MessageBase {
-  type: 'speakerDisconnected';
-  sessionId: string;
-  /** Unix milliseconds. */
-  reconnectDeadline: number;
-}
-
-/** v1.1, to listeners: the speaker is back. */
-export interface SpeakerReconnected extends MessageBase {
-  type: 'speakerReconnected';
-  sessionId: string;
-}
-
-/** Translated audio for a listener's language. */
-export interface AudioData extends MessageBase {
-  type: 'audioData';
-  sessionId: string;
-  /** Base64. */
-  audioData: string;
-  sequence?: number;
-  targetLanguage: string;
-}
-
-/** The speaker's audience, sent whenever it changes. */
-export interface ListenerCount extends MessageBase {
-  type: 'listenerCount';
-  sessionId: string;
-  total: number;
-  byLanguage: Record<string, number>;
-}
-
-export interface BroadcastSettings {
-  paused: boolean;
-  muted: boolean;
-  volume: number;
-}
-
-export interface BroadcastState extends MessageBase, BroadcastSettings {
-  type: 'broadcastState';
-  sessionId: string;
-}
-
-export interface SessionStatus extends MessageBase {
-  type: 'sessionStatus';
-  sessionId: string;
-  isActive: boolean;
-  listenerCount: number;
-  byLanguage: Record<string, number>;
-  expiresAt: number;
-  broadcastState: BroadcastSettings;
-  /** v1.1. */
-  speakerConnected?: boolean;
-}
-
-export interface SessionPaused extends MessageBase {
-  type: 'sessionPaused';
-  sessionId: string;
-}
-
-export interface SessionResumed extends MessageBase {
-  type: 'sessionResumed';
-  sessionId: string;
-}
-
-export interface LanguageChanged extends MessageBase {
-  type: 'languageChanged';
-  sessionId: string;
-  targetLanguage: string;
-}
-
-/** An `error` message as it arrives; clients hand it to you as a ProtocolError. */
-export interface ErrorMessage extends MessageBase {
-  type: 'error';
-  code: ErrorCode;
-  message: string;
-  details?: ErrorDetails;
-  requestId?: string;
-}
-
-/** Every message type of PROTOCOL.md v1.1. */
-export type ServiceMessage =
-  | SessionCreated
-  | SessionJoined
-  | ConnectionRefreshComplete
-  | HeartbeatAck
-  | ConnectionWarning
-  | ConnectionRefreshRequired
-  | SessionEnded
-  | SpeakerDisconnected
-  | SpeakerReconnected
-  | AudioData
-  | ListenerCount
-  | BroadcastState
-  | SessionStatus
-  | SessionPaused
-  | SessionResumed
-  | LanguageChanged
-  | ErrorMessage;
+/** Why a session ended. */
+export type SessionEndReason = SessionEnded['reason'];
 
 /**
  * A frame whose type this library does not know: the audio pipeline's

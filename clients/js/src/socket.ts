@@ -1,3 +1,4 @@
+import type { Clock } from './clock.js';
 import { codeForStatus, errorFromMessage, ProtocolError } from './errors.js';
 
 /**
@@ -55,13 +56,13 @@ export class Link {
   retired = false;
   lastReceivedAt = 0;
   heartbeatSentAt = 0;
-  heartbeatTimer: ReturnType<typeof setTimeout> | undefined;
+  heartbeatTimer: unknown;
   /** Fires when the oldest unanswered heartbeat has waited too long. */
-  answerTimer: ReturnType<typeof setTimeout> | undefined;
+  answerTimer: unknown;
   /** Frames that arrived before the welcome. */
   early: Record<string, unknown>[] = [];
 
-  constructor(readonly ws: WebSocketLike) {}
+  constructor(readonly ws: WebSocketLike, private readonly clock: Clock) {}
 
   get open(): boolean {
     return this.ws.readyState === OPEN;
@@ -74,8 +75,8 @@ export class Link {
   }
 
   stopHeartbeat(): void {
-    clearTimeout(this.heartbeatTimer);
-    clearTimeout(this.answerTimer);
+    if (this.heartbeatTimer !== undefined) this.clock.clearTimeout(this.heartbeatTimer);
+    if (this.answerTimer !== undefined) this.clock.clearTimeout(this.answerTimer);
     this.heartbeatTimer = undefined;
     this.answerTimer = undefined;
   }
@@ -128,6 +129,7 @@ export function dial(
   welcomeTimeoutMs: number,
   handlers: DialHandlers,
   dialing: Set<Link>,
+  clock: Clock,
 ): Promise<Dialed> {
   return new Promise((resolve, reject) => {
     const target = new URL(url);
@@ -139,18 +141,18 @@ export function dial(
       reject(new ProtocolError('CONNECTION_FAILED', `cannot open ${target.origin}: ${String(err)}`, { cause: err }));
       return;
     }
-    const link = new Link(ws);
+    const link = new Link(ws, clock);
     dialing.add(link);
     let settled = false;
     let refusal: { status: number; body: string } | undefined;
     const fail = (err: ProtocolError): void => {
       if (settled) return;
       settled = true;
-      clearTimeout(timer);
+      clock.clearTimeout(timer);
       dialing.delete(link);
       reject(err);
     };
-    const timer = setTimeout(() => {
+    const timer = clock.setTimeout(() => {
       link.retire(CLOSE_ABANDONED, 'no welcome');
       fail(new ProtocolError('TIMEOUT', `no welcome from the service within ${welcomeTimeoutMs} ms`));
     }, welcomeTimeoutMs);
@@ -175,13 +177,13 @@ export function dial(
       }
       if (msg === null || typeof msg !== 'object' || Array.isArray(msg)) return;
       const m = msg as Record<string, unknown>;
-      link.lastReceivedAt = Date.now();
+      link.lastReceivedAt = clock.now();
       if (link.welcomed) {
         handlers.frame(link, m);
       } else if (isWelcome(m) && !settled) {
         link.welcomed = true;
         settled = true;
-        clearTimeout(timer);
+        clock.clearTimeout(timer);
         dialing.delete(link);
         resolve({ link, welcome: m });
       } else if (!settled) {

@@ -19,12 +19,17 @@ export interface SpeakerOptions extends ConnectionOptions {
 
 /** Options of one sendAudio chunk. */
 export interface AudioOptions {
+  /**
+   * The chunk's number in the stream. Default: one more than the previous
+   * chunk's (from 0), counted by the client across refreshes and
+   * reconnections, so listeners can put chunks back in order.
+   */
   sequence?: number;
   sampleRate?: number;
   encoding?: string;
 }
 
-/** The service takes audio frames of at most 32 KB (PROTOCOL.md, sendAudio). */
+/** The service takes audio frames of at most 32 KB (docs/PROTOCOL.md, sendAudio). */
 export const MAX_AUDIO_FRAME_BYTES = 32 * 1024;
 
 /**
@@ -33,6 +38,8 @@ export const MAX_AUDIO_FRAME_BYTES = 32 * 1024;
  */
 export class SpeakerClient extends SessionConnection<SessionCreated> {
   private readonly speaker: SpeakerOptions;
+  /** The sequence of the next chunk sent without one. */
+  private nextSequence = 0;
 
   constructor(options: SpeakerOptions) {
     super(options);
@@ -86,12 +93,18 @@ export class SpeakerClient extends SessionConnection<SessionCreated> {
     return this.request({ action: 'speakerControl', control: 'volume', value: volume }, 'broadcastState');
   }
 
+  /** The sequence the next chunk sent without one gets. */
+  get audioSequence(): number {
+    return this.nextSequence;
+  }
+
   /**
    * Ends the session for everyone now (reason speakerEnded); resolves with
    * the sessionEnded message, after which the client is closed.
    */
   endSession(): Promise<SessionEnded> {
-    return this.request({ action: 'endSession' }, 'sessionEnded');
+    // sessionEnded is a broadcast, not a reply carrying the requestId: matched by its type.
+    return this.request({ action: 'endSession' }, 'sessionEnded', true);
   }
 
   /**
@@ -107,7 +120,10 @@ export class SpeakerClient extends SessionConnection<SessionCreated> {
       sessionId: this.sessionId,
       audioData: typeof audio === 'string' ? audio : toBase64(audio),
     };
-    if (options.sequence !== undefined) frame.sequence = options.sequence;
+    // Every chunk carries a sequence (v1.2): the service's own numbering
+    // starts over with every connection, ours goes on across them.
+    const sequence = options.sequence ?? this.nextSequence;
+    frame.sequence = sequence;
     if (options.sampleRate !== undefined) frame.sampleRate = options.sampleRate;
     if (options.encoding !== undefined) frame.encoding = options.encoding;
     const size = JSON.stringify(frame).length; // base64 and JSON punctuation: one byte per character
@@ -116,7 +132,9 @@ export class SpeakerClient extends SessionConnection<SessionCreated> {
         details: { field: 'audioData' },
       });
     }
-    return this.send(frame, 'during refresh');
+    const sent = this.send(frame, 'during refresh');
+    this.nextSequence = sequence + 1;
+    return sent;
   }
 
   private control(control: 'pause' | 'resume' | 'mute' | 'unmute'): Promise<BroadcastState> {

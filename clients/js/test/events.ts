@@ -48,4 +48,4 @@ export async function eventually(what: string, check: () => boolean | Promise<bo
 export const NEEDS_V11 = "needs a v1.1 service: its listener welcome has no resumeToken yet (turns on by itself once the v1.1 server lands)";
 
 /** The message when a test needs the service's sendAudio route. */
-export const NEEDS_AUDIO = 'needs the service\'s sendAudio route (the audio work, PROTOCOL.md v1.1): it answers INVALID_ACTION here (turns on by itself once it lands)';
+export const NEEDS_AUDIO = 'needs the service\'s sendAudio route (the audio work, docs/PROTOCOL.md v1.1): it answers INVALID_ACTION here (turns on by itself once it lands)';

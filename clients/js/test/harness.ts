@@ -152,8 +152,8 @@ const TEST_ENV: Record<string, string> = {
   LOG_LEVEL: 'warn',
 };
 
-/** Starts moto_server and the service with env (added to TEST_ENV). */
-export async function startService(env: Record<string, string> = {}): Promise<LocalService> {
+/** Starts moto_server and the service with env (added to TEST_ENV) and extra flags of `sessions local` (e.g. -audio-loopback). */
+export async function startService(env: Record<string, string> = {}, flags: string[] = []): Promise<LocalService> {
   const bin = serviceBinary();
   const motoPort = await freePort();
   // MOTO_PYTHON is the interpreter that has moto: the Makefile points it at
@@ -169,7 +169,7 @@ export async function startService(env: Record<string, string> = {}): Promise<Lo
     const httpURL = `http://127.0.0.1:${port}`;
     service = new Child(
       'sessions local',
-      spawn(bin, ['local', '-addr', `127.0.0.1:${port}`], {
+      spawn(bin, ['local', '-addr', `127.0.0.1:${port}`, ...flags], {
         stdio: ['ignore', 'pipe', 'pipe'],
         env: {
           PATH: process.env.PATH ?? '',

@@ -1,66 +1,35 @@
-// The pieces that need no service: the overlap de-duplication, the status
-// table, error decoding, the emitter.
+// The pieces that need no service: the state order, the status table, error
+// decoding, the emitter.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { OverlapDeduper } from '../src/dedupe.js';
 import { Emitter } from '../src/emitter.js';
 import { codeForStatus, errorFromMessage, ProtocolError } from '../src/errors.js';
+import { StateOrder } from '../src/versions.js';
 
-const OLD = 1;
-const NEW = 2;
-
-function broadcast(volume: number, timestamp: number): Record<string, unknown> {
-  return { type: 'broadcastState', timestamp, sessionId: 'faithful-shepherd-427', paused: false, muted: false, volume };
-}
-
-describe('the overlap de-duplication', () => {
-  it('drops the copy of a broadcast that arrives on the other connection, whatever its timestamp', () => {
-    const d = new OverlapDeduper(5000);
-    d.begin();
-    assert.equal(d.isCopy(OLD, broadcast(0.5, 1000), 0), false);
-    assert.equal(d.isCopy(NEW, broadcast(0.5, 1003), 1), true);
+describe('the state order (stateVersion)', () => {
+  it('applies a newer version, and not an older or the same one again', () => {
+    const o = new StateOrder();
+    assert.equal(o.admit('sessionPaused', 4), true);
+    assert.equal(o.admit('sessionPaused', 4), false, 'a copy');
+    assert.equal(o.admit('sessionResumed', 3), false, 'overtaken');
+    assert.equal(o.admit('sessionResumed', 5), true);
+    assert.equal(o.version, 5);
   });
 
-  it('delivers a broadcast that really happens twice twice', () => {
-    const d = new OverlapDeduper(5000);
-    d.begin();
-    const copies = [
-      [OLD, 1000],
-      [NEW, 1001],
-      [OLD, 2000],
-      [NEW, 2002],
-    ] as const;
-    const delivered = copies.filter(([link, ts], i) => !d.isCopy(link, broadcast(0.5, ts), i));
-    assert.equal(delivered.length, 2);
+  it('applies each message of one change once: broadcastState and sessionPaused share the number of the write that paused', () => {
+    const o = new StateOrder();
+    assert.equal(o.admit('broadcastState', 7), true);
+    assert.equal(o.admit('sessionPaused', 7), true);
+    assert.equal(o.admit('broadcastState', 7), false);
+    assert.equal(o.admit('sessionPaused', 7), false);
+    assert.equal(o.admit('broadcastState', 8), true);
+    assert.equal(o.admit('sessionPaused', 7), false, 'the older change is past');
   });
 
-  it('keeps a second copy on the same connection: only the other connection can duplicate', () => {
-    const d = new OverlapDeduper(5000);
-    d.begin();
-    assert.equal(d.isCopy(OLD, broadcast(0.5, 1), 0), false);
-    assert.equal(d.isCopy(OLD, broadcast(0.5, 2), 1), false);
-  });
-
-  it("never drops a connection's own replies (two heartbeatAcks during a refresh are both real)", () => {
-    const d = new OverlapDeduper(5000);
-    d.begin();
-    for (const type of ['heartbeatAck', 'sessionStatus', 'error', 'languageChanged', 'connectionRefreshComplete']) {
-      assert.equal(d.isCopy(OLD, { type, timestamp: 1 }, 0), false, type);
-      assert.equal(d.isCopy(NEW, { type, timestamp: 1 }, 1), false, type);
-    }
-  });
-
-  it('does nothing outside an overlap, and stops a window after the old connection goes', () => {
-    const d = new OverlapDeduper(5000);
-    assert.equal(d.isCopy(OLD, broadcast(0.1, 1), 0), false);
-    assert.equal(d.isCopy(NEW, broadcast(0.1, 1), 1), false);
-    d.begin();
-    assert.equal(d.isCopy(OLD, broadcast(0.2, 1), 10), false);
-    d.end(20);
-    assert.equal(d.isCopy(NEW, broadcast(0.2, 1), 4000), true, 'inside the window');
-    assert.equal(d.isCopy(OLD, broadcast(0.3, 1), 4100), false);
-    assert.equal(d.isCopy(NEW, broadcast(0.3, 1), 6000), false, 'after the window');
+  it('never compares contents: two identical changes with different numbers are both applied', () => {
+    const o = new StateOrder();
+    assert.deepEqual([1, 2, 3].map((v) => o.admit('sessionPaused', v)), [true, true, true]);
   });
 });
 

@@ -1,0 +1,137 @@
+#!/usr/bin/env node
+// Generates src/wire.ts, the TypeScript types of every message the service
+// sends, from the contract (api/asyncapi.yaml), so the library's types cannot
+// drift from it: a field, its type, whether it is required, an enum.
+//
+//   node scripts/gen-messages.mjs            write src/wire.ts
+//   node scripts/gen-messages.mjs --check    exit 1 if src/wire.ts is not what the contract generates
+//   --yaml PATH / --out PATH                 another contract or output (the tests use these)
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { parse } from 'yaml';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const args = process.argv.slice(2);
+const flag = (name, fallback) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : fallback;
+};
+const yamlPath = flag('--yaml', path.join(here, '..', '..', '..', 'api', 'asyncapi.yaml'));
+const outPath = flag('--out', path.join(here, '..', 'src', 'wire.ts'));
+
+/** TypeScript names that differ from the contract's. */
+const NAMES = { error: 'ErrorMessage', errorCode: 'ServiceErrorCode', broadcastFields: 'BroadcastFields' };
+const pascal = (name) => NAMES[name] ?? name[0].toUpperCase() + name.slice(1);
+
+export function generate(doc) {
+  const schemas = doc.components.schemas;
+  const named = new Map(); // schema name -> declaration, for enums and objects referred to by name
+  const refName = (ref) => {
+    const m = /^#\/components\/schemas\/(.+)$/.exec(ref);
+    if (!m) throw new Error(`unsupported $ref ${ref}`);
+    if (!(m[1] in schemas)) throw new Error(`$ref to nothing: ${ref}`);
+    return m[1];
+  };
+  const comment = (text, indent) => {
+    if (!text) return '';
+    const words = String(text).trim().replace(/\s+/g, ' ').replace(/\*\//g, '* /');
+    return `${indent}/** ${words} */\n`;
+  };
+  const firstSentence = (text) => (text === undefined ? undefined : String(text).trim().replace(/\s+/g, ' ').replace(/([.;:])\s.*$/, '$1'));
+  const literal = (v) => (typeof v === 'string' ? `'${v.replace(/'/g, "\\'")}'` : JSON.stringify(v));
+
+  function typeOf(schema) {
+    if (schema.$ref) {
+      const name = refName(schema.$ref);
+      const target = schemas[name];
+      if (target.enum || (target.type === 'object' && target.properties)) {
+        declare(name, target);
+        return pascal(name);
+      }
+      return typeOf(target);
+    }
+    if ('const' in schema) return literal(schema.const);
+    if (schema.enum) return schema.enum.map(literal).join(' | ');
+    switch (schema.type) {
+      case 'string':
+        return 'string';
+      case 'integer':
+      case 'number':
+        return 'number';
+      case 'boolean':
+        return 'boolean';
+      case 'object':
+        if (schema.properties) return objectBody(schema, '  ');
+        if (schema.additionalProperties) return `Record<string, ${typeOf(schema.additionalProperties)}>`;
+        return 'Record<string, unknown>';
+      default:
+        throw new Error(`unsupported schema ${JSON.stringify(schema)}`);
+    }
+  }
+
+  function objectBody(schema, indent) {
+    const required = new Set(schema.required ?? []);
+    const lines = Object.entries(schema.properties).map(([field, prop]) => {
+      // A building block's description is the same everywhere: its first sentence is enough.
+      const description = prop.description ?? (prop.$ref ? firstSentence(schemas[refName(prop.$ref)].description) : undefined);
+      return `${comment(description, indent + '  ')}${indent}  ${field}${required.has(field) ? '' : '?'}: ${typeOf(prop)};`;
+    });
+    return `{\n${lines.join('\n')}\n${indent}}`;
+  }
+
+  function declare(name, schema) {
+    if (named.has(name)) return;
+    named.set(name, ''); // placeholder: no recursion in this contract, but stay safe
+    const doc = comment(schema.description ?? schema.title, '');
+    named.set(
+      name,
+      schema.enum
+        ? `${doc}export type ${pascal(name)} = ${schema.enum.map(literal).join(' | ')};`
+        : `${doc}export interface ${pascal(name)} ${objectBody(schema, '')}`,
+    );
+  }
+
+  const messages = [];
+  for (const [name, message] of Object.entries(doc.components.messages)) {
+    const payload = message.payload?.$ref ? schemas[refName(message.payload.$ref)] : message.payload;
+    const type = payload?.properties?.type?.const;
+    if (type === undefined) continue; // not a frame the service sends (client actions, the audio stream's record)
+    if (type !== name) throw new Error(`message ${name} has type ${type}`);
+    messages.push({ name, payload, title: message.title });
+  }
+  messages.sort((a, b) => a.name.localeCompare(b.name));
+  const interfaces = messages.map(({ name, payload, title }) => `${comment(title ?? `The service's \`${name}\` message.`, '')}export interface ${pascal(name)} ${objectBody(payload, '')}`);
+  const decls = [...named.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([, d]) => d);
+
+  return [
+    '// GENERATED by scripts/gen-messages.mjs from api/asyncapi.yaml: do not edit.',
+    '// `npm run gen` rewrites it; a test fails when it differs from what the contract generates.',
+    '',
+    ...decls.flatMap((d) => [d, '']),
+    ...interfaces.flatMap((d) => [d, '']),
+    '/** Every message the service sends on a session connection. */',
+    `export type ServiceMessage =\n${messages.map(({ name }) => `  | ${pascal(name)}`).join('\n')};`,
+    '',
+  ].join('\n');
+}
+
+const isMain = process.argv[1] !== undefined && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url);
+if (isMain) {
+  const text = generate(parse(readFileSync(yamlPath, 'utf8')));
+  if (args.includes('--check')) {
+    let current = '';
+    try {
+      current = readFileSync(outPath, 'utf8');
+    } catch {
+      // missing: differs
+    }
+    if (current !== text) {
+      process.stderr.write(`${outPath} is not what ${yamlPath} generates: run npm run gen\n`);
+      process.exit(1);
+    }
+  } else {
+    writeFileSync(outPath, text);
+  }
+}
