@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/livecast/sessions/session"
+	"github.com/livecast/sessions/session/sessiontest"
 )
 
 // The double is only worth its tests if it keeps the ports' contracts; these
@@ -17,10 +18,10 @@ import (
 
 func TestMemorySessionsKeepTheirContract(t *testing.T) {
 	ctx := context.Background()
-	newSeeded := func(t *testing.T) (*fixture, memSessions) {
+	newSeeded := func(t *testing.T) (*fixture, session.Sessions) {
 		f := newFixture(t, session.Config{})
 		f.seed("fr")
-		return f, memSessions{f.mem}
+		return f, f.mem.Sessions()
 	}
 
 	t.Run("Admit returns the session after the change, and refuses a full or dead session", func(t *testing.T) {
@@ -115,17 +116,17 @@ func TestMemorySessionsKeepTheirContract(t *testing.T) {
 		read := f.stored(seededID)
 		_, err := s.Admit(ctx, seededID, "fr", 5, start)
 		require.NoError(t, err)
-		assert.ErrorIs(t, memScans{f.mem}.SetCounts(ctx, read, 0, nil), session.ErrCountsChanged)
-		assert.NoError(t, memScans{f.mem}.SetCounts(ctx, f.stored(seededID), 0, nil))
+		assert.ErrorIs(t, f.mem.Scans().SetCounts(ctx, read, 0, nil), session.ErrCountsChanged)
+		assert.NoError(t, f.mem.Scans().SetCounts(ctx, f.stored(seededID), 0, nil))
 	})
 }
 
 func TestMemoryConnectionsKeepTheirContract(t *testing.T) {
 	ctx := context.Background()
-	newSeeded := func(t *testing.T) (*fixture, memConnections) {
+	newSeeded := func(t *testing.T) (*fixture, session.Connections) {
 		f := newFixture(t, session.Config{})
 		f.seed("fr")
-		return f, memConnections{f.mem}
+		return f, f.mem.Connections()
 	}
 
 	t.Run("a held record is neither removed nor held again, and is released only once its hold ended", func(t *testing.T) {
@@ -149,7 +150,7 @@ func TestMemoryConnectionsKeepTheirContract(t *testing.T) {
 		f, c := newSeeded(t)
 		seat := f.record("l0")
 		seat.ResumeHash = "h"
-		f.mem.putConnection(seat)
+		f.mem.PutConnection(seat)
 		old := session.Connection{ID: "l0", SessionID: seededID, TargetLanguage: "fr", ResumeHash: "h"}
 		for _, bad := range []session.Connection{
 			{ID: "l0", SessionID: seededID, TargetLanguage: "fr", ResumeHash: "x"},
@@ -192,7 +193,7 @@ func TestMemoryConnectionsKeepTheirContract(t *testing.T) {
 
 	t.Run("Listeners lists listener records only, of one language when asked", func(t *testing.T) {
 		f, c := newSeeded(t)
-		f.mem.putConnection(session.Connection{ID: "l9", SessionID: seededID, Role: session.RoleListener, TargetLanguage: "es"})
+		f.mem.PutConnection(session.Connection{ID: "l9", SessionID: seededID, Role: session.RoleListener, TargetLanguage: "es"})
 		all, err := c.Listeners(ctx, seededID, "")
 		require.NoError(t, err)
 		assert.Len(t, all, 2)
@@ -208,7 +209,7 @@ func TestMemoryLimiterKeepsItsContract(t *testing.T) {
 	perMinute := []session.Limit{{Name: "a", Max: 2, Window: time.Minute}, {Name: "b", Max: 1, Window: time.Minute}}
 
 	t.Run("a member is counted once under every limit or none", func(t *testing.T) {
-		l := newMemLimiter()
+		l := sessiontest.NewLimiter()
 		require.NoError(t, l.Take(ctx, "k", "m1", perMinute, start))
 		require.NoError(t, l.Take(ctx, "k", "m1", perMinute, start), "a replayed member is not counted twice")
 		err := l.Take(ctx, "k", "m2", perMinute, start.Add(15*time.Second))
@@ -225,7 +226,7 @@ func TestMemoryLimiterKeepsItsContract(t *testing.T) {
 func TestMemoryIsSafeForConcurrentUse(t *testing.T) {
 	f := newFixture(t, session.Config{})
 	f.seed()
-	s := memSessions{f.mem}
+	s := f.mem.Sessions()
 	var wg sync.WaitGroup
 	for range 20 {
 		wg.Go(func() {
@@ -233,7 +234,7 @@ func TestMemoryIsSafeForConcurrentUse(t *testing.T) {
 				if _, err := s.Admit(t.Context(), seededID, "fr", 1000, start); err == nil {
 					_, _ = s.Release(t.Context(), seededID, "fr")
 				}
-				_, _ = memScans{f.mem}.LiveSessions(t.Context())
+				_, _ = f.mem.Scans().LiveSessions(t.Context())
 			}
 		})
 	}
