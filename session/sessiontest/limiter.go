@@ -2,6 +2,7 @@ package sessiontest
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"time"
 
@@ -10,8 +11,9 @@ import (
 
 // Limiter is an in-memory session.Limiter with the store's fixed windows:
 // a window is a set of members, so a replayed member is not counted twice.
-// Unlike the store (one write per window length) it takes every limit or
-// none in one step, as the port promises.
+// As in the store, the limits that share a window are taken in one step,
+// every one or none, and a refusal names them all ("a+b"): the store's
+// failed condition cannot say which of them was full.
 type Limiter struct {
 	mu      sync.Mutex
 	members map[string]map[string]bool // key#limit#windowStart -> members
@@ -30,22 +32,47 @@ func (l *Limiter) FailWith(err error) {
 	l.fault = err
 }
 
-// Take implements session.Limiter.
+// Take implements session.Limiter window by window, in the order the
+// limits first name each window, as the store does.
 func (l *Limiter) Take(_ context.Context, key, member string, limits []session.Limit, now time.Time) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.fault != nil {
 		return l.fault
 	}
-	bucket := func(lim session.Limit) string {
-		return key + "#" + lim.Name + "#" + now.Truncate(lim.Window).Format(time.RFC3339Nano)
-	}
+	byWindow := map[time.Duration][]session.Limit{}
+	var order []time.Duration
 	for _, lim := range limits {
-		set := l.members[bucket(lim)]
-		if len(set) >= lim.Max && !set[member] {
-			end := now.Truncate(lim.Window).Add(lim.Window)
-			return &session.RateLimitedError{Limit: lim.Name, RetryAfter: max(int(end.Sub(now).Round(time.Second)/time.Second), 1)}
+		if _, seen := byWindow[lim.Window]; !seen {
+			order = append(order, lim.Window)
 		}
+		byWindow[lim.Window] = append(byWindow[lim.Window], lim)
+	}
+	for _, w := range order {
+		if err := l.take(key, member, byWindow[w], now); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// take counts member under limits, which share one window, or refuses.
+// The caller holds l.mu.
+func (l *Limiter) take(key, member string, limits []session.Limit, now time.Time) error {
+	window := limits[0].Window
+	bucket := func(lim session.Limit) string {
+		return key + "#" + lim.Name + "#" + now.Truncate(window).Format(time.RFC3339Nano)
+	}
+	names := make([]string, len(limits))
+	full := false
+	for i, lim := range limits {
+		names[i] = lim.Name
+		set := l.members[bucket(lim)]
+		full = full || (len(set) >= lim.Max && !set[member])
+	}
+	if full {
+		end := now.Truncate(window).Add(window)
+		return &session.RateLimitedError{Limit: strings.Join(names, "+"), RetryAfter: max(int(end.Sub(now).Round(time.Second)/time.Second), 1)}
 	}
 	for _, lim := range limits {
 		b := bucket(lim)

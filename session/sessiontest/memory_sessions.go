@@ -121,6 +121,10 @@ func (m memSessions) TakeOverSpeaker(_ context.Context, c session.Connection, ex
 	switch {
 	case !ok || !before.Live(now):
 		return session.Session{}, session.ErrNotFound
+	case !before.SpeakerConnected() && !now.Before(before.ReconnectDeadline):
+		// The speaker's window has passed: the session is over for it, and
+		// the sweep's to end.
+		return session.Session{}, session.ErrNotFound
 	case before.SpeakerUserID != c.UserID:
 		return session.Session{}, session.ErrNotSpeaker
 	}
