@@ -22,6 +22,26 @@ func sessionsContract(t *testing.T, newPorts func(t *testing.T) Ports) {
 		assert.ErrorIs(t, err, session.ErrNotFound)
 	})
 
+	t.Run("Create and Register keep times to the millisecond, and give them back in UTC", func(t *testing.T) {
+		f := setUp(t, newPorts)
+		elsewhere := time.FixedZone("UTC+1", 3600)
+		precise := start.Add(1500 * time.Microsecond).In(elsewhere)
+		s, speaker := newSession(sessionID, speakerID)
+		s.CreatedAt, s.ExpiresAt = precise, precise.Add(time.Hour)
+		speaker.ConnectedAt, speaker.LastSeenAt = precise, precise
+		require.NoError(t, f.Sessions.Create(f.ctx(), s, speaker))
+		l := listener("l9", sessionID, "es")
+		l.ConnectedAt, l.LastSeenAt = precise, precise
+		require.NoError(t, f.Connections.Register(f.ctx(), l))
+		kept := start.Add(time.Millisecond)
+		got := f.session(sessionID)
+		assert.Equal(t, []time.Time{kept, kept.Add(time.Hour)}, []time.Time{got.CreatedAt, got.ExpiresAt})
+		for _, id := range []string{speakerID, "l9"} {
+			c := f.connection(id)
+			assert.Equal(t, []time.Time{kept, kept}, []time.Time{c.ConnectedAt, c.LastSeenAt}, id)
+		}
+	})
+
 	t.Run("Create refuses a live session's id and a registered connection, and writes nothing then", func(t *testing.T) {
 		f := setUp(t, newPorts)
 		s, speaker := newSession(sessionID, speakerID)

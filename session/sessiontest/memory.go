@@ -3,6 +3,7 @@ package sessiontest
 import (
 	"maps"
 	"sync"
+	"time"
 
 	"github.com/livecast/sessions/session"
 )
@@ -137,4 +138,28 @@ func (m *Memory) TotalCalls() int {
 func cloneSession(s session.Session) session.Session {
 	s.ByLanguage = maps.Clone(s.ByLanguage)
 	return s
+}
+
+// storedTime is t as DynamoDB keeps it: whole milliseconds, read back in
+// UTC. The double keeps times so too, so a domain test cannot pass on a
+// precision or a zone the store would lose.
+func storedTime(t time.Time) time.Time {
+	if t.IsZero() {
+		return t
+	}
+	return time.UnixMilli(t.UnixMilli()).UTC()
+}
+
+// storedSession is s with its times as stored, and a map of its own.
+func storedSession(s session.Session) session.Session {
+	s = cloneSession(s)
+	s.CreatedAt, s.ExpiresAt, s.ReconnectDeadline = storedTime(s.CreatedAt), storedTime(s.ExpiresAt), storedTime(s.ReconnectDeadline)
+	return s
+}
+
+// storedConnection is c with its times as stored.
+func storedConnection(c session.Connection) session.Connection {
+	c.ConnectedAt, c.LastSeenAt = storedTime(c.ConnectedAt), storedTime(c.LastSeenAt)
+	c.HeldUntil, c.ClosingSince = storedTime(c.HeldUntil), storedTime(c.ClosingSince)
+	return c
 }

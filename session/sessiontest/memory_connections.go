@@ -17,7 +17,7 @@ func (m memConnections) Register(_ context.Context, c session.Connection) error 
 	if _, dup := m.records[c.ID]; dup {
 		return session.ErrDuplicateConnection
 	}
-	m.records[c.ID] = &record{conn: c}
+	m.records[c.ID] = &record{conn: storedConnection(c)}
 	return nil
 }
 
@@ -65,7 +65,7 @@ func (m memConnections) Hold(_ context.Context, id string, until time.Time) (ses
 	if !ok || r.conn.Held() {
 		return session.Connection{}, session.ErrNotFound
 	}
-	r.conn.HeldUntil = until
+	r.conn.HeldUntil = storedTime(until)
 	return r.conn, nil
 }
 
@@ -105,7 +105,7 @@ func (m memConnections) Reclaim(_ context.Context, old, c session.Connection, no
 		return session.ErrResumeRefused
 	}
 	delete(m.records, old.ID)
-	m.records[c.ID] = &record{conn: c}
+	m.records[c.ID] = &record{conn: storedConnection(c)}
 	return nil
 }
 
@@ -124,6 +124,6 @@ func (m memConnections) Replace(_ context.Context, old, c session.Connection) er
 		return session.ErrNotFound
 	}
 	delete(m.records, old.ID)
-	m.records[c.ID] = &record{conn: c}
+	m.records[c.ID] = &record{conn: storedConnection(c)}
 	return nil
 }

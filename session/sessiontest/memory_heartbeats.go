@@ -30,7 +30,7 @@ func (m memConnections) Touch(_ context.Context, connectionID, requestID string,
 		return r.conn, &session.RateLimitedError{Limit: "heartbeats", RetryAfter: max(int((minute+1)*60-now.Unix()), 1)}
 	}
 	before := r.conn
-	r.conn.LastSeenAt = now
+	r.conn.LastSeenAt = storedTime(now)
 	r.beats++
 	if requestID != "" {
 		r.lastRequestID = requestID

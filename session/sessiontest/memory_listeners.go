@@ -62,7 +62,7 @@ func (m memConnections) MarkClosing(_ context.Context, sessionID, reason string,
 	}
 	defer m.mu.Unlock()
 	for _, id := range ids {
-		m.records[id] = &record{conn: session.Connection{ID: id, SessionID: sessionID, ClosingSince: now, ClosingReason: reason}}
+		m.records[id] = &record{conn: session.Connection{ID: id, SessionID: sessionID, ClosingSince: storedTime(now), ClosingReason: reason}}
 	}
 	return nil
 }

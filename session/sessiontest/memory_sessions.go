@@ -24,8 +24,8 @@ func (m memSessions) Create(_ context.Context, s session.Session, speaker sessio
 	if s.ByLanguage == nil {
 		s.ByLanguage = map[string]int{}
 	}
-	m.sessions[s.ID] = cloneSession(s)
-	m.records[speaker.ID] = &record{conn: speaker}
+	m.sessions[s.ID] = storedSession(s)
+	m.records[speaker.ID] = &record{conn: storedConnection(speaker)}
 	return nil
 }
 
@@ -133,10 +133,10 @@ func (m memSessions) TakeOverSpeaker(_ context.Context, c session.Connection, ex
 	}
 	after := cloneSession(before)
 	after.SpeakerConnectionID = c.ID
-	after.ExpiresAt = expiresAt
+	after.ExpiresAt = storedTime(expiresAt)
 	after.ReconnectDeadline = time.Time{}
 	after.GapPaused = false
 	m.sessions[c.SessionID] = after
-	m.records[c.ID] = &record{conn: c}
+	m.records[c.ID] = &record{conn: storedConnection(c)}
 	return cloneSession(before), nil
 }

@@ -37,7 +37,7 @@ func (m memSessions) SpeakerLost(_ context.Context, sessionID, speakerConnection
 		return session.Session{}, session.ErrReplayed
 	}
 	after := cloneSession(before)
-	after.ReconnectDeadline = deadline
+	after.ReconnectDeadline = storedTime(deadline)
 	after.GapPaused = true
 	m.sessions[sessionID] = after
 	return cloneSession(before), nil
