@@ -64,7 +64,7 @@ func TestConnectRefusesAndStoresNothing(t *testing.T) {
 		{name: "a join to an ended session is SESSION_NOT_FOUND", setup: func(f *fixture) {
 			s := f.seed()
 			s.Active = false
-			f.mem.putSession(s)
+			f.mem.PutSession(s)
 		}, query: join, code: session.CodeSessionNotFound, sessionID: seededID},
 		{name: "a join to an expired session is SESSION_NOT_FOUND", setup: func(f *fixture) {
 			f.seed()
@@ -97,7 +97,7 @@ func TestConnectRefusesAndStoresNothing(t *testing.T) {
 		}, query: create + aliceToken, code: session.CodeRateLimitExceeded, retryAfter: 3600},
 		{name: "a database failure behind the limiter is SERVICE_UNAVAILABLE", setup: func(f *fixture) {
 			f.seed()
-			f.limiter.failWith(fmt.Errorf("rate limit: %w", session.ErrUnavailable))
+			f.limiter.FailWith(fmt.Errorf("rate limit: %w", session.ErrUnavailable))
 		}, query: join, code: session.CodeServiceUnavailable, sessionID: seededID},
 	}
 	for _, tc := range cases {
@@ -106,7 +106,7 @@ func TestConnectRefusesAndStoresNothing(t *testing.T) {
 			if tc.setup != nil {
 				tc.setup(f)
 			}
-			before := f.mem.state()
+			before := f.mem.State()
 			f.msgr.reset()
 
 			w, err := f.connect("c-new", ip, tc.query)
@@ -122,7 +122,7 @@ func TestConnectRefusesAndStoresNothing(t *testing.T) {
 			}
 			assert.Equal(t, tc.sessionID, e.SessionID)
 			assert.Equal(t, tc.retryAfter, e.RetryAfter)
-			assert.Equal(t, before, f.mem.state(), "a refusal stores nothing")
+			assert.Equal(t, before, f.mem.State(), "a refusal stores nothing")
 			assert.Empty(t, f.msgr.all(), "a refusal sends nothing")
 		})
 	}
@@ -176,7 +176,7 @@ func TestConnectAdmits(t *testing.T) {
 		f := newFixture(t, session.Config{})
 		s := f.seed()
 		s.ReconnectDeadline = start.Add(time.Minute)
-		f.mem.putSession(s)
+		f.mem.PutSession(s)
 		w := f.join("lis", "10.0.2.1", seededID, "fr")
 		require.NotNil(t, w.Audience)
 		assert.Empty(t, w.Audience.SpeakerConnectionID)
@@ -185,10 +185,10 @@ func TestConnectAdmits(t *testing.T) {
 	t.Run("limits are skipped while the rate-limit table is unavailable", func(t *testing.T) {
 		f := newFixture(t, session.Config{ListenerJoinsPerMinute: 1})
 		f.seed()
-		f.limiter.failWith(fmt.Errorf("rate limit: %w", session.ErrLimitsUnavailable))
+		f.limiter.FailWith(fmt.Errorf("rate limit: %w", session.ErrLimitsUnavailable))
 		f.join("a", "10.0.2.1", seededID, "fr")
 		f.join("b", "10.0.2.1", seededID, "fr")
-		f.limiter.failWith(nil)
+		f.limiter.FailWith(nil)
 		f.join("c", "10.0.2.1", seededID, "fr")
 		_, err := f.connect("d", "10.0.2.1", "action=joinSession&sessionId="+seededID+"&targetLanguage=fr")
 		assert.Equal(t, session.CodeRateLimitExceeded, codeOf(err), "enforced again once the table is back")
@@ -209,15 +209,15 @@ func TestCreateRetriesTakenSessionIDs(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFixture(t, session.Config{MaxSessionIDAttempts: 4})
 			for range tc.taken {
-				f.mem.failNext("Sessions.Create", session.ErrSessionIDTaken)
+				f.mem.FailNext("Sessions.Create", session.ErrSessionIDTaken)
 			}
 			w, err := f.connect("spk", "10.0.0.1", "action=createSession&sourceLanguage=en&qualityTier=standard&token="+aliceToken)
 			assert.Equal(t, tc.code, codeOf(err))
-			assert.Equal(t, min(tc.taken+1, 4), f.mem.callCount("Sessions.Create"))
+			assert.Equal(t, min(tc.taken+1, 4), f.mem.CallCount("Sessions.Create"))
 			if tc.code == "" {
 				assert.True(t, f.stored(w.SessionID).Active)
 			} else {
-				assert.Empty(t, f.mem.state().Sessions)
+				assert.Empty(t, f.mem.State().Sessions)
 			}
 		})
 	}
@@ -226,18 +226,18 @@ func TestCreateRetriesTakenSessionIDs(t *testing.T) {
 		f := newFixture(t, session.Config{})
 		s := f.seed()
 		other := session.Session{ID: s.ID, SpeakerConnectionID: "x", CreatedAt: start, ExpiresAt: start.Add(time.Hour), Active: true}
-		assert.ErrorIs(t, memSessions{f.mem}.Create(f.ctx(), other, session.Connection{ID: "x"}), session.ErrSessionIDTaken)
+		assert.ErrorIs(t, f.mem.Sessions().Create(f.ctx(), other, session.Connection{ID: "x"}), session.ErrSessionIDTaken)
 		s.Active = false
-		f.mem.putSession(s)
-		assert.NoError(t, memSessions{f.mem}.Create(f.ctx(), other, session.Connection{ID: "x"}))
+		f.mem.PutSession(s)
+		assert.NoError(t, f.mem.Sessions().Create(f.ctx(), other, session.Connection{ID: "x"}))
 	})
 
 	t.Run("a storage failure on create is reported with its cause", func(t *testing.T) {
 		f := newFixture(t, session.Config{})
-		f.mem.failNext("Sessions.Create", fmt.Errorf("put: %w", session.ErrUnavailable))
+		f.mem.FailNext("Sessions.Create", fmt.Errorf("put: %w", session.ErrUnavailable))
 		_, err := f.connect("spk", "10.0.0.1", "action=createSession&sourceLanguage=en&qualityTier=standard&token="+aliceToken)
 		assert.Equal(t, session.CodeServiceUnavailable, codeOf(err))
-		f.mem.failNext("Sessions.Create", errBoom)
+		f.mem.FailNext("Sessions.Create", errBoom)
 		_, err = f.connect("spk", "10.0.0.1", "action=createSession&sourceLanguage=en&qualityTier=standard&token="+aliceToken)
 		assert.Equal(t, session.CodeInternal, codeOf(err))
 		assert.ErrorIs(t, err, errBoom)
@@ -271,7 +271,7 @@ func TestRepeatedConnectChangesNothing(t *testing.T) {
 			for _, id := range []string{"l0", "l1", "l2"} {
 				c := f.record(id)
 				c.SourceIPHash = session.HashID(ip)
-				f.mem.putConnection(c)
+				f.mem.PutConnection(c)
 			}
 			f.clock.advance(101 * time.Minute)
 			return "new", "action=refreshConnection&role=listener&sessionId=" + seededID + "&targetLanguage=fr"
@@ -288,13 +288,13 @@ func TestRepeatedConnectChangesNothing(t *testing.T) {
 			first, err := f.connect(id, ip, query)
 			require.NoError(t, err)
 			require.False(t, first.Replayed)
-			after := f.mem.state()
+			after := f.mem.State()
 
 			again, err := f.connect(id, ip, query)
 
 			require.NoError(t, err, "the repeat is not counted against the limits either")
 			assert.Equal(t, session.Welcome{ConnectionID: id, Replayed: true}, again)
-			assert.Equal(t, after.withoutStateVersions(), f.mem.state().withoutStateVersions())
+			assert.Equal(t, after.WithoutStateVersions(), f.mem.State().WithoutStateVersions())
 			for id, s := range after.Sessions {
 				assert.GreaterOrEqual(t, f.stored(id).StateVersion, s.StateVersion, "the version never goes back")
 			}
@@ -319,27 +319,27 @@ func TestCapacity(t *testing.T) {
 		f.seed("es")
 		_, err := f.connect("lis", "10.0.2.1", "action=joinSession&sessionId="+seededID+"&targetLanguage=fr")
 		assert.Equal(t, session.CodeSessionFull, codeOf(err))
-		assert.Zero(t, f.mem.callCount("Connections.Register"), "a refused count writes no record")
+		assert.Zero(t, f.mem.CallCount("Connections.Register"), "a refused count writes no record")
 	})
 
 	t.Run("a record that cannot be written gives its count back", func(t *testing.T) {
 		f := newFixture(t, session.Config{})
 		f.seed("es")
-		f.mem.failNext("Connections.Register", errBoom)
+		f.mem.FailNext("Connections.Register", errBoom)
 		_, err := f.connect("lis", "10.0.2.1", "action=joinSession&sessionId="+seededID+"&targetLanguage=fr")
 		assert.ErrorIs(t, err, errBoom)
 		s := f.stored(seededID)
 		assert.Equal(t, 1, s.ListenerCount)
 		assert.Equal(t, 0, s.ByLanguage["fr"])
-		_, registered := f.mem.connection("lis")
+		_, registered := f.mem.Connection("lis")
 		assert.False(t, registered)
 	})
 
 	t.Run("a count that cannot be given back is left for the sweep to reconcile", func(t *testing.T) {
 		f := newFixture(t, session.Config{})
 		f.seed("es")
-		f.mem.failNext("Connections.Register", errBoom)
-		f.mem.failNext("Sessions.Unadmit", errBoom)
+		f.mem.FailNext("Connections.Register", errBoom)
+		f.mem.FailNext("Sessions.Unadmit", errBoom)
 		_, err := f.connect("lis", "10.0.2.1", "action=joinSession&sessionId="+seededID+"&targetLanguage=fr")
 		require.ErrorIs(t, err, errBoom)
 		require.Equal(t, 2, f.stored(seededID).ListenerCount)
@@ -367,6 +367,6 @@ func TestCapacity(t *testing.T) {
 		wg.Wait()
 		assert.Equal(t, map[session.Code]int{"": 10, session.CodeSessionFull: 30}, codes)
 		assert.Equal(t, 10, f.stored(seededID).ListenerCount)
-		assert.Len(t, f.mem.connectionIDs(), 11, "ten listeners and the speaker")
+		assert.Len(t, f.mem.ConnectionIDs(), 11, "ten listeners and the speaker")
 	})
 }

@@ -37,7 +37,7 @@ func TestControl(t *testing.T) {
 			f := newFixture(t, session.Config{})
 			s := f.seed("fr", "es")
 			s.Broadcast = tc.from
-			f.mem.putSession(s)
+			f.mem.PutSession(s)
 			hold(f, "l1", start.Add(time.Minute))
 
 			require.NoError(t, f.svc.Control(f.ctx(), "spk", tc.control, tc.value))
@@ -75,8 +75,8 @@ func TestControl(t *testing.T) {
 		t.Run(tc.name+" and changes nothing", func(t *testing.T) {
 			f := newFixture(t, session.Config{})
 			f.seed("fr")
-			f.mem.putConnection(session.Connection{ID: "old-spk", SessionID: seededID, Role: session.RoleSpeaker, UserID: aliceID})
-			before := f.mem.state()
+			f.mem.PutConnection(session.Connection{ID: "old-spk", SessionID: seededID, Role: session.RoleSpeaker, UserID: aliceID})
+			before := f.mem.State()
 
 			err := f.svc.Control(f.ctx(), tc.connectionID, tc.control, tc.value)
 
@@ -84,7 +84,7 @@ func TestControl(t *testing.T) {
 			require.ErrorAs(t, err, &e)
 			assert.Equal(t, tc.code, e.Code)
 			assert.Equal(t, tc.field, e.Field)
-			assert.Equal(t, before, f.mem.state())
+			assert.Equal(t, before, f.mem.State())
 			assert.Empty(t, f.msgr.all())
 		})
 	}
@@ -93,14 +93,14 @@ func TestControl(t *testing.T) {
 		f := newFixture(t, session.Config{})
 		s := f.seed()
 		s.Active = false
-		f.mem.putSession(s)
+		f.mem.PutSession(s)
 		assert.Equal(t, session.CodeSessionNotFound, codeOf(f.svc.Control(f.ctx(), "spk", session.ControlMute, nil)))
 	})
 
 	t.Run("listeners that cannot be listed are reported after the change", func(t *testing.T) {
 		f := newFixture(t, session.Config{})
 		f.seed("fr")
-		f.mem.failNext("Connections.Audience", errBoom)
+		f.mem.FailNext("Connections.Audience", errBoom)
 		assert.ErrorIs(t, f.svc.Control(f.ctx(), "spk", session.ControlMute, nil), errBoom)
 		assert.True(t, f.stored(seededID).Broadcast.Muted)
 	})
@@ -132,19 +132,19 @@ func TestChangeLanguage(t *testing.T) {
 	t.Run("a switch to the language already listened to is confirmed and moves nothing", func(t *testing.T) {
 		f := newFixture(t, session.Config{})
 		f.seed("fr")
-		before := f.mem.state()
+		before := f.mem.State()
 		require.NoError(t, f.svc.ChangeLanguage(f.ctx(), "l0", "fr"))
-		assert.Equal(t, before, f.mem.state())
+		assert.Equal(t, before, f.mem.State())
 		assert.Equal(t, []delivery{{to: "l0", msg: session.LanguageChanged{SessionID: seededID, TargetLanguage: "fr"}}}, f.msgr.all())
 	})
 
 	t.Run("a switch another delivery already made is confirmed and moves nothing more", func(t *testing.T) {
 		f := newFixture(t, session.Config{})
 		f.seed("fr")
-		f.mem.failNext("Connections.SwitchLanguage", session.ErrReplayed)
-		before := f.mem.state()
+		f.mem.FailNext("Connections.SwitchLanguage", session.ErrReplayed)
+		before := f.mem.State()
 		require.NoError(t, f.svc.ChangeLanguage(f.ctx(), "l0", "de"))
-		assert.Equal(t, before, f.mem.state())
+		assert.Equal(t, before, f.mem.State())
 		assert.Equal(t, []session.Message{session.LanguageChanged{SessionID: seededID, TargetLanguage: "de"}}, f.msgr.to("l0"))
 	})
 
@@ -152,8 +152,8 @@ func TestChangeLanguage(t *testing.T) {
 		f := newFixture(t, session.Config{})
 		f.seed("fr")
 		stale := f.record("l0")
-		require.NoError(t, memConnections{f.mem}.SwitchLanguage(f.ctx(), stale, "de"))
-		assert.ErrorIs(t, memConnections{f.mem}.SwitchLanguage(f.ctx(), stale, "de"), session.ErrReplayed)
+		require.NoError(t, f.mem.Connections().SwitchLanguage(f.ctx(), stale, "de"))
+		assert.ErrorIs(t, f.mem.Connections().SwitchLanguage(f.ctx(), stale, "de"), session.ErrReplayed)
 		assert.Equal(t, map[string]int{"fr": 0, "de": 1}, f.stored(seededID).ByLanguage, "counted once")
 	})
 
@@ -177,9 +177,9 @@ func TestChangeLanguage(t *testing.T) {
 			s := f.seed("fr")
 			if tc.ended {
 				s.Active, s.ListenerCount, s.ByLanguage = false, 0, map[string]int{}
-				f.mem.putSession(s)
+				f.mem.PutSession(s)
 			}
-			before := f.mem.state()
+			before := f.mem.State()
 
 			err := f.svc.ChangeLanguage(f.ctx(), tc.connectionID, tc.lang)
 
@@ -187,7 +187,7 @@ func TestChangeLanguage(t *testing.T) {
 			require.ErrorAs(t, err, &e)
 			assert.Equal(t, tc.code, e.Code)
 			assert.Equal(t, tc.field, e.Field)
-			assert.Equal(t, before, f.mem.state())
+			assert.Equal(t, before, f.mem.State())
 			assert.Empty(t, f.msgr.all())
 		})
 	}
@@ -216,7 +216,7 @@ func TestStatus(t *testing.T) {
 			s := f.seed("fr", "es")
 			if tc.arrange != nil {
 				tc.arrange(&s)
-				f.mem.putSession(s)
+				f.mem.PutSession(s)
 			}
 			require.NoError(t, f.svc.Status(f.ctx(), "l0"))
 			assert.Equal(t, []session.Message{tc.want}, f.msgr.to("l0"))
@@ -230,7 +230,7 @@ func TestStatus(t *testing.T) {
 
 	t.Run("the status of a connection whose session is gone is SESSION_NOT_FOUND", func(t *testing.T) {
 		f := newFixture(t, session.Config{})
-		f.mem.putConnection(session.Connection{ID: "stray", SessionID: otherID, Role: session.RoleListener})
+		f.mem.PutConnection(session.Connection{ID: "stray", SessionID: otherID, Role: session.RoleListener})
 		assert.Equal(t, session.CodeSessionNotFound, codeOf(f.svc.Status(f.ctx(), "stray")))
 	})
 }

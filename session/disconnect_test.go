@@ -37,7 +37,7 @@ func TestListenerDisconnect(t *testing.T) {
 				assert.Equal(t, 2, s.ListenerCount, "a held seat stays counted")
 				assert.Empty(t, f.msgr.all(), "the audience did not change")
 			} else {
-				_, kept := f.mem.connection("l0")
+				_, kept := f.mem.Connection("l0")
 				assert.False(t, kept)
 				assert.Equal(t, 1, s.ListenerCount)
 				assert.Equal(t, map[string]int{"es": 1, "fr": 0}, s.ByLanguage)
@@ -58,7 +58,7 @@ func TestListenerDisconnect(t *testing.T) {
 		f := newFixture(t, session.Config{})
 		s := f.seed("fr")
 		s.Active, s.ListenerCount, s.ByLanguage = false, 0, map[string]int{}
-		f.mem.putSession(s)
+		f.mem.PutSession(s)
 		require.NoError(t, f.svc.Disconnect(f.ctx(), "l0", 1000))
 		assert.Equal(t, 0, f.stored(seededID).ListenerCount)
 		assert.Empty(t, f.msgr.all())
@@ -68,10 +68,10 @@ func TestListenerDisconnect(t *testing.T) {
 // assertRepeatChangesNothing delivers the same $disconnect again.
 func assertRepeatChangesNothing(t *testing.T, f *fixture, connectionID string, closeCode int) {
 	t.Helper()
-	before := f.mem.state()
+	before := f.mem.State()
 	f.msgr.reset()
 	require.NoError(t, f.svc.Disconnect(f.ctx(), connectionID, closeCode))
-	assert.Equal(t, before, f.mem.state(), "a repeated $disconnect changes nothing")
+	assert.Equal(t, before, f.mem.State(), "a repeated $disconnect changes nothing")
 	assert.Empty(t, f.msgr.all(), "a repeated $disconnect sends nothing")
 	assert.Empty(t, f.msgr.closed())
 }
@@ -98,7 +98,7 @@ func TestSpeakerDisconnect(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFixture(t, session.Config{})
 			f.seed("fr", "es")
-			_, err := memConnections{f.mem}.Hold(f.ctx(), "l1", start.Add(time.Minute))
+			_, err := f.mem.Connections().Hold(f.ctx(), "l1", start.Add(time.Minute))
 			require.NoError(t, err)
 			f.clock.advance(10 * time.Minute)
 
@@ -109,8 +109,8 @@ func TestSpeakerDisconnect(t *testing.T) {
 				assert.False(t, s.Active)
 				assert.Equal(t, session.ReasonSpeakerDisconnected, s.EndedReason)
 				assert.Zero(t, s.ListenerCount)
-				assert.Equal(t, []string{"l0"}, f.mem.connectionIDs(), "the speaker's record and the held seat are gone")
-				assert.Equal(t, []string{"l0"}, f.mem.closingIDs(), "the open listener's record is a closing mark until its close's $disconnect")
+				assert.Equal(t, []string{"l0"}, f.mem.ConnectionIDs(), "the speaker's record and the held seat are gone")
+				assert.Equal(t, []string{"l0"}, f.mem.ClosingIDs(), "the open listener's record is a closing mark until its close's $disconnect")
 				assert.Equal(t, []session.Message{session.SessionEnded{SessionID: seededID, Reason: session.ReasonSpeakerDisconnected}}, f.msgr.to("l0"))
 				assert.Equal(t, []string{"l0"}, f.msgr.closed(), "the held seat has no connection to close")
 			} else {
@@ -132,7 +132,7 @@ func TestLostSpeakerRecordIsRemoved(t *testing.T) {
 	f := newFixture(t, session.Config{})
 	f.seed()
 	require.NoError(t, f.svc.Disconnect(f.ctx(), "spk", 1006))
-	_, kept := f.mem.connection("spk")
+	_, kept := f.mem.Connection("spk")
 	assert.False(t, kept, "a lost speaker's record is removed; the session holds the window")
 }
 
@@ -157,7 +157,7 @@ func TestSpeakerLossMessages(t *testing.T) {
 			f := newFixture(t, session.Config{})
 			s := f.seed("fr", "fr")
 			s.Broadcast = tc.state
-			f.mem.putSession(s)
+			f.mem.PutSession(s)
 			f.msgr.setGone("l1")
 
 			require.NoError(t, f.svc.Disconnect(f.ctx(), "spk", 1001))
@@ -188,7 +188,7 @@ func TestSpeakerLossMessages(t *testing.T) {
 		f := newFixture(t, session.Config{})
 		s := f.seed("fr")
 		s.Active = false
-		f.mem.putSession(s)
+		f.mem.PutSession(s)
 		require.NoError(t, f.svc.Disconnect(f.ctx(), "spk", 1001))
 		assert.Equal(t, s, f.stored(seededID))
 		assert.Empty(t, f.msgr.all())
@@ -214,7 +214,7 @@ func TestDisconnectReportsStorageFailures(t *testing.T) {
 		t.Run(tc.name+" is reported", func(t *testing.T) {
 			f := newFixture(t, session.Config{})
 			f.seed("fr")
-			f.mem.failNext(tc.method, errBoom)
+			f.mem.FailNext(tc.method, errBoom)
 			err := f.svc.Disconnect(f.ctx(), tc.connectionID, tc.closeCode)
 			assert.ErrorIs(t, err, errBoom)
 			assert.Equal(t, session.CodeInternal, codeOf(err))

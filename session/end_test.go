@@ -14,7 +14,7 @@ func TestEndByRequest(t *testing.T) {
 	t.Run("the speaker's endSession ends the session for everyone and closes the speaker last", func(t *testing.T) {
 		f := newFixture(t, session.Config{})
 		f.seed("fr", "es", "es")
-		_, err := memConnections{f.mem}.Hold(f.ctx(), "l2", start.Add(time.Minute))
+		_, err := f.mem.Connections().Hold(f.ctx(), "l2", start.Add(time.Minute))
 		require.NoError(t, err)
 
 		require.NoError(t, f.svc.EndByRequest(f.ctx(), "spk"))
@@ -31,8 +31,8 @@ func TestEndByRequest(t *testing.T) {
 		assert.False(t, s.Active)
 		assert.Equal(t, session.ReasonSpeakerEnded, s.EndedReason)
 		assert.Zero(t, s.ListenerCount)
-		assert.Equal(t, []string{"l0", "l1", "spk"}, f.mem.connectionIDs(), "the held seat is gone; the speaker's record goes with its $disconnect")
-		assert.Equal(t, []string{"l0", "l1"}, f.mem.closingIDs(), "open listeners' records are closing marks")
+		assert.Equal(t, []string{"l0", "l1", "spk"}, f.mem.ConnectionIDs(), "the held seat is gone; the speaker's record goes with its $disconnect")
+		assert.Equal(t, []string{"l0", "l1"}, f.mem.ClosingIDs(), "open listeners' records are closing marks")
 	})
 
 	t.Run("the $disconnect of a listener the end closed costs one call and changes nothing else", func(t *testing.T) {
@@ -40,16 +40,16 @@ func TestEndByRequest(t *testing.T) {
 		f.seed("fr", "es")
 		require.NoError(t, f.svc.EndByRequest(f.ctx(), "spk"))
 		require.NoError(t, f.svc.Disconnect(f.ctx(), "spk", 1000))
-		ended := f.mem.state()
+		ended := f.mem.State()
 		f.msgr.reset()
 
 		for _, id := range []string{"l0", "l1"} {
-			calls := f.mem.totalCalls()
+			calls := f.mem.TotalCalls()
 			require.NoError(t, f.svc.Disconnect(f.ctx(), id, 1000))
-			assert.Equal(t, 1, f.mem.totalCalls()-calls, "%s: one call, which removes its closing mark", id)
+			assert.Equal(t, 1, f.mem.TotalCalls()-calls, "%s: one call, which removes its closing mark", id)
 		}
-		assert.Empty(t, f.mem.connectionIDs())
-		assert.Equal(t, ended.Sessions, f.mem.state().Sessions)
+		assert.Empty(t, f.mem.ConnectionIDs())
+		assert.Equal(t, ended.Sessions, f.mem.State().Sessions)
 		assert.Empty(t, f.msgr.all())
 	})
 
@@ -57,11 +57,11 @@ func TestEndByRequest(t *testing.T) {
 		f := newFixture(t, session.Config{})
 		f.seed("fr")
 		require.NoError(t, f.svc.EndByRequest(f.ctx(), "spk"))
-		calls := f.mem.totalCalls()
+		calls := f.mem.TotalCalls()
 		// API Gateway may report the service's own close as lost (1006).
 		require.NoError(t, f.svc.Disconnect(f.ctx(), "l0", 1006))
-		assert.Equal(t, 1, f.mem.totalCalls()-calls)
-		assert.Equal(t, []string{"l0"}, f.mem.closingIDs(), "a hold does not take a mark for a seat; the sweep removes it after the grace")
+		assert.Equal(t, 1, f.mem.TotalCalls()-calls)
+		assert.Equal(t, []string{"l0"}, f.mem.ClosingIDs(), "a hold does not take a mark for a seat; the sweep removes it after the grace")
 	})
 
 	t.Run("a speaker gone before it hears the end still ends the session", func(t *testing.T) {
@@ -84,9 +84,9 @@ func TestEndByRequest(t *testing.T) {
 		t.Run(tc.name+" and changes nothing", func(t *testing.T) {
 			f := newFixture(t, session.Config{})
 			f.seed("fr")
-			before := f.mem.state()
+			before := f.mem.State()
 			assert.Equal(t, tc.code, codeOf(f.svc.EndByRequest(f.ctx(), tc.connectionID)))
-			assert.Equal(t, before, f.mem.state())
+			assert.Equal(t, before, f.mem.State())
 			assert.Empty(t, f.msgr.all())
 		})
 	}
@@ -94,7 +94,7 @@ func TestEndByRequest(t *testing.T) {
 	t.Run("a failure to end is reported and the speaker is not told", func(t *testing.T) {
 		f := newFixture(t, session.Config{})
 		f.seed("fr")
-		f.mem.failNext("Sessions.End", errBoom)
+		f.mem.FailNext("Sessions.End", errBoom)
 		assert.ErrorIs(t, f.svc.EndByRequest(f.ctx(), "spk"), errBoom)
 		assert.Empty(t, f.msgr.all())
 	})
@@ -113,23 +113,23 @@ func TestEndSession(t *testing.T) {
 		f := newFixture(t, session.Config{})
 		s := f.seed("fr")
 		s.SpeakerConnectionID = "spk2"
-		f.mem.putSession(s)
-		before := f.mem.state()
+		f.mem.PutSession(s)
+		before := f.mem.State()
 		require.NoError(t, f.svc.EndSession(f.ctx(), seededID, "spk", session.ReasonSpeakerDisconnected))
-		assert.Equal(t, before, f.mem.state())
+		assert.Equal(t, before, f.mem.State())
 		assert.Empty(t, f.msgr.all())
 	})
 
 	t.Run("an end of a session already over changes nothing", func(t *testing.T) {
 		f := newFixture(t, session.Config{})
 		require.NoError(t, f.svc.EndSession(f.ctx(), seededID, "spk", session.ReasonSpeakerEnded))
-		assert.Empty(t, f.mem.state().Sessions)
+		assert.Empty(t, f.mem.State().Sessions)
 	})
 
 	t.Run("listeners that cannot be listed leave the session running", func(t *testing.T) {
 		f := newFixture(t, session.Config{})
 		f.seed("fr")
-		f.mem.failNext("Connections.Audience", errBoom)
+		f.mem.FailNext("Connections.Audience", errBoom)
 		assert.ErrorIs(t, f.svc.EndSession(f.ctx(), seededID, "spk", session.ReasonSpeakerEnded), errBoom)
 		assert.True(t, f.stored(seededID).Active)
 	})
@@ -140,9 +140,9 @@ func TestEndSession(t *testing.T) {
 	t.Run("an ending whose marks could not be written is finished by the next sweep", func(t *testing.T) {
 		f := newFixture(t, session.Config{})
 		f.seed("fr", "es", "es")
-		_, err := memConnections{f.mem}.Hold(f.ctx(), "l2", start.Add(time.Minute))
+		_, err := f.mem.Connections().Hold(f.ctx(), "l2", start.Add(time.Minute))
 		require.NoError(t, err)
-		f.mem.failNext("Connections.MarkClosing", errBoom)
+		f.mem.FailNext("Connections.MarkClosing", errBoom)
 
 		require.ErrorIs(t, f.svc.EndSession(f.ctx(), seededID, "spk", session.ReasonSpeakerEnded), errBoom)
 		require.False(t, f.stored(seededID).Active)
@@ -158,7 +158,7 @@ func TestEndSession(t *testing.T) {
 		assert.Equal(t, ended, f.msgr.to("l1"))
 		assert.Empty(t, f.msgr.to("l2"), "a held seat has no connection to tell")
 		assert.ElementsMatch(t, []string{"l0", "l1"}, f.msgr.closed())
-		assert.Equal(t, []string{"spk"}, f.mem.connectionIDs())
+		assert.Equal(t, []string{"spk"}, f.mem.ConnectionIDs())
 
 		f.msgr.reset()
 		rep, err = f.svc.Sweep(f.ctx())
@@ -170,9 +170,9 @@ func TestEndSession(t *testing.T) {
 	t.Run("an ending whose held seats could not be removed leaves them to the next sweep", func(t *testing.T) {
 		f := newFixture(t, session.Config{})
 		f.seed("fr", "es")
-		_, err := memConnections{f.mem}.Hold(f.ctx(), "l1", start.Add(time.Minute))
+		_, err := f.mem.Connections().Hold(f.ctx(), "l1", start.Add(time.Minute))
 		require.NoError(t, err)
-		f.mem.failNext("Connections.DeleteMany", errBoom)
+		f.mem.FailNext("Connections.DeleteMany", errBoom)
 
 		require.ErrorIs(t, f.svc.EndSession(f.ctx(), seededID, "spk", session.ReasonSpeakerEnded), errBoom)
 		assert.Equal(t, []session.Message{session.SessionEnded{SessionID: seededID, Reason: session.ReasonSpeakerEnded}}, f.msgr.to("l0"), "the open listener was told first")
@@ -184,7 +184,7 @@ func TestEndSession(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, session.SweepReport{Orphans: 1}, rep)
 		assert.Empty(t, f.msgr.all())
-		assert.Equal(t, []string{"l0", "spk"}, f.mem.connectionIDs(), "l0's mark waits for its $disconnect")
+		assert.Equal(t, []string{"l0", "spk"}, f.mem.ConnectionIDs(), "l0's mark waits for its $disconnect")
 	})
 
 	t.Run("an ending that died while closing its listeners leaves marks the sweep closes after the grace", func(t *testing.T) {
@@ -192,7 +192,7 @@ func TestEndSession(t *testing.T) {
 		f.seed("fr", "es")
 		f.msgr.setCloseFault(errBoom) // the closes never happen
 		require.NoError(t, f.svc.EndSession(f.ctx(), seededID, "spk", session.ReasonExpired))
-		require.Equal(t, []string{"l0", "l1"}, f.mem.closingIDs())
+		require.Equal(t, []string{"l0", "l1"}, f.mem.ClosingIDs())
 		f.msgr.setCloseFault(nil)
 		f.msgr.reset()
 
@@ -210,6 +210,6 @@ func TestEndSession(t *testing.T) {
 		assert.Equal(t, ended, f.msgr.to("l0"), "told again: it may not have been")
 		assert.Equal(t, ended, f.msgr.to("l1"))
 		assert.ElementsMatch(t, []string{"l0", "l1"}, f.msgr.closed())
-		assert.Equal(t, []string{"spk"}, f.mem.connectionIDs(), "the marks are gone")
+		assert.Equal(t, []string{"spk"}, f.mem.ConnectionIDs(), "the marks are gone")
 	})
 }

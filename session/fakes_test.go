@@ -2,6 +2,7 @@ package session_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"strconv"
@@ -12,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/livecast/sessions/session"
+	"github.com/livecast/sessions/session/sessiontest"
 )
 
 // delivery is one message the service sent.
@@ -229,19 +231,19 @@ func (c *clock) advance(d time.Duration) {
 type fixture struct {
 	t       *testing.T
 	svc     *session.Service
-	mem     *memory
-	limiter *memLimiter
+	mem     *sessiontest.Memory
+	limiter *sessiontest.Limiter
 	msgr    *messenger
 	clock   *clock
 }
 
 func newFixture(t *testing.T, cfg session.Config) *fixture {
 	t.Helper()
-	f := &fixture{t: t, mem: newMemory(), limiter: newMemLimiter(), msgr: newMessenger(), clock: &clock{t: start}}
+	f := &fixture{t: t, mem: sessiontest.NewMemory(), limiter: sessiontest.NewLimiter(), msgr: newMessenger(), clock: &clock{t: start}}
 	f.svc = session.New(cfg, session.Deps{
-		Sessions:    memSessions{f.mem},
-		Connections: memConnections{f.mem},
-		Scans:       memScans{f.mem},
+		Sessions:    f.mem.Sessions(),
+		Connections: f.mem.Connections(),
+		Scans:       f.mem.Scans(),
 		Limiter:     f.limiter,
 		Messenger:   f.msgr,
 		Verifier:    verifier{},
@@ -298,7 +300,7 @@ func (f *fixture) join(connectionID, ip, sessionID, lang string) session.Welcome
 // stored reads a session that must exist.
 func (f *fixture) stored(id string) session.Session {
 	f.t.Helper()
-	s, ok := f.mem.session(id)
+	s, ok := f.mem.Session(id)
 	require.True(f.t, ok, "session %s is stored", id)
 	return s
 }
@@ -306,7 +308,7 @@ func (f *fixture) stored(id string) session.Session {
 // record reads a connection record that must exist.
 func (f *fixture) record(id string) session.Connection {
 	f.t.Helper()
-	c, ok := f.mem.connection(id)
+	c, ok := f.mem.Connection(id)
 	require.True(f.t, ok, "connection %s is stored", id)
 	return c
 }
@@ -332,13 +334,16 @@ func (f *fixture) seed(langs ...string) session.Session {
 		CreatedAt: start, ExpiresAt: start.Add(2 * time.Hour), Active: true, ByLanguage: map[string]int{},
 		Broadcast: session.BroadcastState{Volume: 1},
 	}
-	f.mem.putConnection(session.Connection{ID: "spk", SessionID: s.ID, Role: session.RoleSpeaker, UserID: aliceID, ConnectedAt: start, LastSeenAt: start})
+	f.mem.PutConnection(session.Connection{ID: "spk", SessionID: s.ID, Role: session.RoleSpeaker, UserID: aliceID, ConnectedAt: start, LastSeenAt: start})
 	for i, lang := range langs {
-		f.mem.putConnection(session.Connection{ID: fmt.Sprintf("l%d", i), SessionID: s.ID, Role: session.RoleListener, TargetLanguage: lang,
+		f.mem.PutConnection(session.Connection{ID: fmt.Sprintf("l%d", i), SessionID: s.ID, Role: session.RoleListener, TargetLanguage: lang,
 			ConnectedAt: start, LastSeenAt: start, SourceIPHash: session.HashID(fmt.Sprintf("10.0.1.%d", i))})
 		s.ListenerCount++
 		s.ByLanguage[lang]++
 	}
-	f.mem.putSession(s)
+	f.mem.PutSession(s)
 	return s
 }
+
+// errBoom is an unexpected failure of a dependency.
+var errBoom = errors.New("boom: dependency failed")

@@ -95,7 +95,7 @@ func TestBroadcast(t *testing.T) {
 
 	t.Run("listeners that cannot be listed are reported", func(t *testing.T) {
 		f := newFixture(t, session.Config{})
-		f.mem.failNext("Connections.Audience", errBoom)
+		f.mem.FailNext("Connections.Audience", errBoom)
 		_, err := f.svc.Broadcast(f.ctx(), seededID, "de", payload)
 		assert.ErrorIs(t, err, errBoom)
 	})
@@ -104,7 +104,7 @@ func TestBroadcast(t *testing.T) {
 		f := newFixture(t, session.Config{})
 		f.seed("de")
 		f.msgr.setGone("l0")
-		f.mem.failNext("Connections.Hold", errBoom)
+		f.mem.FailNext("Connections.Hold", errBoom)
 		res, err := f.svc.Broadcast(f.ctx(), seededID, "de", payload)
 		require.NoError(t, err)
 		assert.Len(t, res.Gone, 1)
@@ -148,11 +148,11 @@ func TestBroadcastAudienceCache(t *testing.T) {
 			assert.Equal(t, 2, broadcast(f, "de").Delivered)
 			f.clock.advance(ttl / 8)
 		}
-		assert.Equal(t, 1, f.mem.callCount("Connections.Audience"))
+		assert.Equal(t, 1, f.mem.CallCount("Connections.Audience"))
 		broadcast(f, "de")
-		assert.Equal(t, 2, f.mem.callCount("Connections.Audience"), "read again once stale")
+		assert.Equal(t, 2, f.mem.CallCount("Connections.Audience"), "read again once stale")
 		broadcast(f, "fr")
-		assert.Equal(t, 3, f.mem.callCount("Connections.Audience"), "each language has its own entry")
+		assert.Equal(t, 3, f.mem.CallCount("Connections.Audience"), "each language has its own entry")
 	})
 
 	t.Run("a listener this instance seats is heard at the next chunk", func(t *testing.T) {
@@ -179,7 +179,7 @@ func TestBroadcastAudienceCache(t *testing.T) {
 		f := newFixture(t, session.Config{})
 		f.seed("de")
 		broadcast(f, "de")
-		f.mem.putConnection(session.Connection{ID: "l-elsewhere", SessionID: seededID, Role: session.RoleListener, TargetLanguage: "de", ConnectedAt: start, LastSeenAt: start})
+		f.mem.PutConnection(session.Connection{ID: "l-elsewhere", SessionID: seededID, Role: session.RoleListener, TargetLanguage: "de", ConnectedAt: start, LastSeenAt: start})
 		broadcast(f, "de")
 		assert.Empty(t, f.msgr.to("l-elsewhere"), "within AudienceCacheFor")
 		f.clock.advance(ttl)
@@ -192,11 +192,11 @@ func TestBroadcastAudienceCache(t *testing.T) {
 		f.seed("de", "de")
 		f.msgr.setGone("l1")
 		assert.Len(t, broadcast(f, "de").Gone, 1)
-		holds := f.mem.callCount("Connections.Hold")
+		holds := f.mem.CallCount("Connections.Hold")
 		res := broadcast(f, "de")
 		assert.Empty(t, res.Gone)
 		assert.Equal(t, 1, res.Delivered)
-		assert.Equal(t, holds, f.mem.callCount("Connections.Hold"), "no more clean-up for it")
+		assert.Equal(t, holds, f.mem.CallCount("Connections.Hold"), "no more clean-up for it")
 	})
 
 	t.Run("an ending in this instance forgets its session's audiences", func(t *testing.T) {

@@ -40,7 +40,7 @@ func TestHeartbeatTimingMessages(t *testing.T) {
 			if tc.role == session.RoleListener {
 				c.TargetLanguage = "fr"
 			}
-			f.mem.putConnection(c)
+			f.mem.PutConnection(c)
 			f.clock.advance(tc.age)
 
 			require.NoError(t, f.svc.Heartbeat(f.ctx(), "me", "req-1"))
@@ -101,7 +101,7 @@ func TestHeartbeatLimitsAndReplays(t *testing.T) {
 
 	t.Run("a storage failure is reported and nothing is sent", func(t *testing.T) {
 		f := setup(t)
-		f.mem.failNext("Connections.Touch", errBoom)
+		f.mem.FailNext("Connections.Touch", errBoom)
 		assert.ErrorIs(t, f.svc.Heartbeat(f.ctx(), "l0", "r1"), errBoom)
 		assert.Empty(t, f.msgr.all())
 	})

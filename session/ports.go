@@ -34,7 +34,8 @@ type Sessions interface {
 	// TakeOverSpeaker makes c the speaker connection of its session if c's
 	// user owns the live session, extends it to expiresAt, clears a reconnect
 	// window and its pause, and returns the session as it was before.
-	// ErrNotFound, ErrNotSpeaker, ErrDuplicateConnection.
+	// ErrNotFound (also once a reconnect window has passed: the session is
+	// over for its speaker), ErrNotSpeaker, ErrDuplicateConnection.
 	TakeOverSpeaker(ctx context.Context, c Connection, expiresAt, now time.Time) (Session, error)
 	// SpeakerLost opens the reconnect window of a session whose speaker
 	// connection speakerConnectionID was lost, pausing the broadcast, and
@@ -128,8 +129,10 @@ type Limit struct {
 }
 
 // Limiter counts requests atomically. Take counts member (a connection id, so
-// a replayed event is not counted twice) under every limit of key, or none of
-// them, and returns *RateLimitedError when one is full.
+// a replayed event is not counted twice) under every limit of key that shares
+// a window, or none of them, and returns *RateLimitedError naming them all
+// ("a+b") when one is full. Limits of different windows are taken window by
+// window.
 type Limiter interface {
 	Take(ctx context.Context, key, member string, limits []Limit, now time.Time) error
 }

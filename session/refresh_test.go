@@ -42,7 +42,7 @@ func TestSpeakerRefresh(t *testing.T) {
 			f := newFixture(t, session.Config{})
 			s := f.seed("es")
 			s.Broadcast.Paused = tc.paused
-			f.mem.putSession(s)
+			f.mem.PutSession(s)
 			f.clock.advance(30 * time.Minute)
 			if tc.lost {
 				require.NoError(t, f.svc.Disconnect(f.ctx(), "spk", 1006))
@@ -95,13 +95,13 @@ func TestListenerResume(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFixture(t, session.Config{MaxListenersPerSession: 1})
 			f.seed()
-			f.mem.putSession(other)
+			f.mem.PutSession(other)
 			joined := f.join("old", ip, seededID, "fr")
 			if tc.lost {
 				require.NoError(t, f.svc.Disconnect(f.ctx(), "old", 1006))
 			}
 			f.clock.advance(tc.wait)
-			before := f.mem.state()
+			before := f.mem.State()
 			f.msgr.reset()
 
 			w, err := f.connect("new", ip, listenerRefreshQuery(cmp.Or(tc.sessionID, seededID), cmp.Or(tc.lang, "fr"), joined.ResumeToken))
@@ -111,7 +111,7 @@ func TestListenerResume(t *testing.T) {
 				require.ErrorAs(t, err, &e)
 				assert.Equal(t, session.CodeInvalidParameters, e.Code)
 				assert.Equal(t, "resumeToken", e.Field)
-				assert.Equal(t, before, f.mem.state())
+				assert.Equal(t, before, f.mem.State())
 				return
 			}
 			require.NoError(t, err)
@@ -121,7 +121,7 @@ func TestListenerResume(t *testing.T) {
 			assert.NotEqual(t, joined.ResumeToken, w.ResumeToken, "a fresh token")
 			assert.Nil(t, w.Audience, "no count changed")
 			assert.Equal(t, []string{"old"}, f.msgr.closed(), "the old connection has no seat any more")
-			_, oldKept := f.mem.connection("old")
+			_, oldKept := f.mem.Connection("old")
 			assert.False(t, oldKept)
 			assert.False(t, f.record("new").Held())
 			assert.Equal(t, 1, f.stored(seededID).ListenerCount, "the seat changed hands, the count did not")
@@ -139,7 +139,7 @@ func TestListenerResume(t *testing.T) {
 		assert.Equal(t, session.CodeInvalidParameters, codeOf(err), "the spent token is refused")
 		_, err = f.connect("c4", ip, listenerRefreshQuery(seededID, "fr", first.ResumeToken))
 		assert.NoError(t, err)
-		assert.Equal(t, []string{"c4", "spk"}, f.mem.connectionIDs())
+		assert.Equal(t, []string{"c4", "spk"}, f.mem.ConnectionIDs())
 		assert.Equal(t, 1, f.stored(seededID).ListenerCount)
 	})
 
@@ -178,7 +178,7 @@ func TestTokenlessListenerRefresh(t *testing.T) {
 	}{
 		{name: "at capacity it replaces the oldest same-address connection already asked to refresh", age: 102 * time.Minute, replaced: "l0"},
 		{name: "at capacity it skips a held seat for the next candidate", age: 102 * time.Minute, replaced: "l1", adjust: func(f *fixture) {
-			_, err := memConnections{f.mem}.Hold(f.ctx(), "l0", start.Add(200*time.Minute))
+			_, err := f.mem.Connections().Hold(f.ctx(), "l0", start.Add(200*time.Minute))
 			require.NoError(f.t, err)
 		}},
 		{name: "at capacity a connection not yet asked to refresh is not replaced", age: 99 * time.Minute},
@@ -186,12 +186,12 @@ func TestTokenlessListenerRefresh(t *testing.T) {
 			for _, id := range []string{"l0", "l1"} {
 				c := f.record(id)
 				c.SourceIPHash = session.HashID("10.0.6.6")
-				f.mem.putConnection(c)
+				f.mem.PutConnection(c)
 			}
 		}},
 		{name: "at capacity a connection in another language is not replaced", age: 102 * time.Minute, lang: "es"},
 		{name: "at capacity a connection another refresh replaced first is not replaced twice", age: 102 * time.Minute, adjust: func(f *fixture) {
-			f.mem.failNext("Connections.Replace", fmt.Errorf("replace: %w", session.ErrNotFound))
+			f.mem.FailNext("Connections.Replace", fmt.Errorf("replace: %w", session.ErrNotFound))
 		}},
 	}
 	for _, tc := range cases {
@@ -202,28 +202,28 @@ func TestTokenlessListenerRefresh(t *testing.T) {
 				c := f.record(id)
 				c.SourceIPHash = session.HashID(ip)
 				c.ConnectedAt = start.Add(time.Duration(i) * time.Minute)
-				f.mem.putConnection(c)
+				f.mem.PutConnection(c)
 			}
 			if tc.adjust != nil {
 				tc.adjust(f)
 			}
 			f.clock.advance(tc.age)
-			before := f.mem.state()
+			before := f.mem.State()
 
 			w, err := f.connect("new", ip, listenerRefreshQuery(seededID, cmp.Or(tc.lang, "fr"), ""))
 
 			if tc.replaced == "" {
 				assert.Equal(t, session.CodeSessionFull, codeOf(err))
-				assert.Equal(t, before, f.mem.state())
+				assert.Equal(t, before, f.mem.State())
 				return
 			}
 			require.NoError(t, err)
 			assert.Equal(t, session.WelcomeRefreshed, w.Kind)
 			assert.NotEmpty(t, w.ResumeToken)
-			_, kept := f.mem.connection(tc.replaced)
+			_, kept := f.mem.Connection(tc.replaced)
 			assert.False(t, kept, "the replaced record is gone")
 			assert.Equal(t, session.HashID(ip), f.record("new").SourceIPHash)
-			assert.Len(t, f.mem.connectionIDs(), 4, "three listeners and the speaker")
+			assert.Len(t, f.mem.ConnectionIDs(), 4, "three listeners and the speaker")
 			assert.Equal(t, 3, f.stored(seededID).ListenerCount)
 			assert.Equal(t, []string{tc.replaced}, f.msgr.closed(), "v1.2: the replaced connection is closed, whoever holds it (one seat, one open connection)")
 		})
@@ -232,7 +232,7 @@ func TestTokenlessListenerRefresh(t *testing.T) {
 	t.Run("a failure listing the candidates is reported", func(t *testing.T) {
 		f := newFixture(t, session.Config{MaxListenersPerSession: 1})
 		f.seed("fr")
-		f.mem.failNext("Connections.Listeners", errBoom)
+		f.mem.FailNext("Connections.Listeners", errBoom)
 		_, err := f.connect("new", ip, listenerRefreshQuery(seededID, "fr", ""))
 		assert.ErrorIs(t, err, errBoom)
 		assert.Equal(t, session.CodeInternal, codeOf(err))

@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/livecast/sessions/session"
+	"github.com/livecast/sessions/session/sessiontest"
 )
 
 // otherID is a second session's id.
@@ -41,8 +42,8 @@ func TestSweepPhases(t *testing.T) {
 					assert.Equal(t, ended(session.ReasonExpired), f.msgr.to(id), id)
 				}
 				assert.ElementsMatch(t, []string{"spk", "l0", "l1"}, f.msgr.closed())
-				assert.Equal(t, []string{"l0", "l1"}, f.mem.connectionIDs(), "closing marks, until the closes' $disconnects")
-				assert.Equal(t, []string{"l0", "l1"}, f.mem.closingIDs())
+				assert.Equal(t, []string{"l0", "l1"}, f.mem.ConnectionIDs(), "closing marks, until the closes' $disconnects")
+				assert.Equal(t, []string{"l0", "l1"}, f.mem.ClosingIDs())
 			},
 		},
 		{
@@ -73,7 +74,7 @@ func TestSweepPhases(t *testing.T) {
 		{
 			name: "a speaker whose record is missing gets its reconnect window",
 			arrange: func(f *fixture) {
-				require.NoError(f.t, memConnections{f.mem}.DeleteMany(f.ctx(), []string{"spk"}))
+				require.NoError(f.t, f.mem.Connections().DeleteMany(f.ctx(), []string{"spk"}))
 			},
 			after: time.Minute,
 			want:  session.SweepReport{ActiveSessions: 1, TotalListeners: 2, SpeakersLost: 1},
@@ -95,7 +96,7 @@ func TestSweepPhases(t *testing.T) {
 			check: func(t *testing.T, f *fixture) {
 				assert.False(t, f.stored(seededID).SpeakerConnected())
 				assert.Equal(t, []string{"spk"}, f.msgr.closed())
-				_, kept := f.mem.connection("spk")
+				_, kept := f.mem.Connection("spk")
 				assert.False(t, kept)
 				assert.Len(t, f.msgr.to("l1"), 3, "speakerDisconnected, broadcastState, sessionPaused")
 			},
@@ -105,9 +106,9 @@ func TestSweepPhases(t *testing.T) {
 			arrange: func(f *fixture) {
 				s := f.stored(seededID)
 				s.Active, s.EndedReason, s.ListenerCount, s.ByLanguage = false, session.ReasonSpeakerEnded, 0, map[string]int{}
-				f.mem.putSession(s)
-				require.NoError(f.t, memConnections{f.mem}.DeleteMany(f.ctx(), []string{"spk"}))
-				require.NoError(f.t, memConnections{f.mem}.MarkClosing(f.ctx(), seededID, session.ReasonSpeakerEnded, []string{"l0", "l1"}, start))
+				f.mem.PutSession(s)
+				require.NoError(f.t, f.mem.Connections().DeleteMany(f.ctx(), []string{"spk"}))
+				require.NoError(f.t, f.mem.Connections().MarkClosing(f.ctx(), seededID, session.ReasonSpeakerEnded, []string{"l0", "l1"}, start))
 			},
 			after: session.DefaultConfig().ClosingGrace,
 			want:  session.SweepReport{Orphans: 2},
@@ -115,7 +116,7 @@ func TestSweepPhases(t *testing.T) {
 				assert.Equal(t, ended(session.ReasonSpeakerEnded), f.msgr.to("l0"))
 				assert.Equal(t, ended(session.ReasonSpeakerEnded), f.msgr.to("l1"))
 				assert.Equal(t, []string{"l0", "l1"}, f.msgr.closed())
-				assert.Empty(t, f.mem.connectionIDs())
+				assert.Empty(t, f.mem.ConnectionIDs())
 			},
 		},
 		{
@@ -139,7 +140,7 @@ func TestSweepPhases(t *testing.T) {
 			after: 2 * time.Minute,
 			want:  session.SweepReport{ActiveSessions: 1, TotalListeners: 1, Released: 1},
 			check: func(t *testing.T, f *fixture) {
-				_, kept := f.mem.connection("l0")
+				_, kept := f.mem.Connection("l0")
 				assert.False(t, kept)
 				assert.Equal(t, 1, f.stored(seededID).ListenerCount)
 				assert.Equal(t, []session.Message{session.ListenerCount{SessionID: seededID, Total: 1, ByLanguage: map[string]int{"es": 1}}}, f.msgr.to("spk"))
@@ -160,12 +161,12 @@ func TestSweepPhases(t *testing.T) {
 		{
 			name: "a listener record of an unknown session is removed and its connection closed",
 			arrange: func(f *fixture) {
-				f.mem.putConnection(session.Connection{ID: "stray", SessionID: otherID, Role: session.RoleListener, TargetLanguage: "fr"})
+				f.mem.PutConnection(session.Connection{ID: "stray", SessionID: otherID, Role: session.RoleListener, TargetLanguage: "fr"})
 			},
 			after: time.Minute,
 			want:  session.SweepReport{ActiveSessions: 1, TotalListeners: 2, Orphans: 1},
 			check: func(t *testing.T, f *fixture) {
-				_, kept := f.mem.connection("stray")
+				_, kept := f.mem.Connection("stray")
 				assert.False(t, kept)
 				assert.Equal(t, []string{"stray"}, f.msgr.closed())
 			},
@@ -173,13 +174,13 @@ func TestSweepPhases(t *testing.T) {
 		{
 			name: "a held record of an ended session is removed without a close",
 			arrange: func(f *fixture) {
-				f.mem.putSession(session.Session{ID: otherID, ExpiresAt: start.Add(time.Hour)})
-				f.mem.putConnection(session.Connection{ID: "stray", SessionID: otherID, Role: session.RoleListener, TargetLanguage: "fr", HeldUntil: start.Add(time.Hour)})
+				f.mem.PutSession(session.Session{ID: otherID, ExpiresAt: start.Add(time.Hour)})
+				f.mem.PutConnection(session.Connection{ID: "stray", SessionID: otherID, Role: session.RoleListener, TargetLanguage: "fr", HeldUntil: start.Add(time.Hour)})
 			},
 			after: time.Minute,
 			want:  session.SweepReport{ActiveSessions: 1, TotalListeners: 2, Orphans: 1},
 			check: func(t *testing.T, f *fixture) {
-				_, kept := f.mem.connection("stray")
+				_, kept := f.mem.Connection("stray")
 				assert.False(t, kept)
 				assert.Empty(t, f.msgr.closed())
 			},
@@ -187,10 +188,10 @@ func TestSweepPhases(t *testing.T) {
 		{
 			name: "a listener of a session created after the sweep's read is left alone",
 			arrange: func(f *fixture) {
-				f.mem.putSession(session.Session{ID: otherID, SpeakerConnectionID: "spk-b", Active: true, ExpiresAt: start.Add(time.Hour),
+				f.mem.PutSession(session.Session{ID: otherID, SpeakerConnectionID: "spk-b", Active: true, ExpiresAt: start.Add(time.Hour),
 					ListenerCount: 1, ByLanguage: map[string]int{"fr": 1}})
-				f.mem.putConnection(session.Connection{ID: "new", SessionID: otherID, Role: session.RoleListener, TargetLanguage: "fr"})
-				f.mem.hideFromLiveSessions(otherID)
+				f.mem.PutConnection(session.Connection{ID: "new", SessionID: otherID, Role: session.RoleListener, TargetLanguage: "fr"})
+				f.mem.HideFromLiveSessions(otherID)
 			},
 			after: time.Minute,
 			want:  session.SweepReport{ActiveSessions: 1, TotalListeners: 2},
@@ -204,7 +205,7 @@ func TestSweepPhases(t *testing.T) {
 			arrange: func(f *fixture) {
 				s := f.stored(seededID)
 				s.ListenerCount, s.ByLanguage = 5, map[string]int{"fr": 4, "es": 1}
-				f.mem.putSession(s)
+				f.mem.PutSession(s)
 			},
 			after: time.Minute,
 			want:  session.SweepReport{ActiveSessions: 1, TotalListeners: 2, Reconciled: 1},
@@ -217,7 +218,7 @@ func TestSweepPhases(t *testing.T) {
 		{
 			name: "counts of an emptied session are reconciled to zero",
 			arrange: func(f *fixture) {
-				require.NoError(f.t, memConnections{f.mem}.DeleteMany(f.ctx(), []string{"l0", "l1"}))
+				require.NoError(f.t, f.mem.Connections().DeleteMany(f.ctx(), []string{"l0", "l1"}))
 			},
 			after: time.Minute,
 			want:  session.SweepReport{ActiveSessions: 1, Reconciled: 1},
@@ -230,8 +231,8 @@ func TestSweepPhases(t *testing.T) {
 			arrange: func(f *fixture) {
 				s := f.stored(seededID)
 				s.ListenerCount = 5
-				f.mem.putSession(s)
-				f.mem.failNext("SweepScans.SetCounts", session.ErrCountsChanged)
+				f.mem.PutSession(s)
+				f.mem.FailNext("SweepScans.SetCounts", session.ErrCountsChanged)
 			},
 			after: time.Minute,
 			want:  session.SweepReport{ActiveSessions: 1, TotalListeners: 2},
@@ -245,7 +246,7 @@ func TestSweepPhases(t *testing.T) {
 			after: time.Minute,
 			want:  session.SweepReport{ActiveSessions: 1, TotalListeners: 2},
 			check: func(t *testing.T, f *fixture) {
-				assert.Zero(t, f.mem.callCount("SweepScans.SetCounts"))
+				assert.Zero(t, f.mem.CallCount("SweepScans.SetCounts"))
 			},
 		},
 	}
@@ -254,7 +255,7 @@ func TestSweepPhases(t *testing.T) {
 			f := newFixture(t, session.Config{})
 			f.seed("fr", "es")
 			f.clock.advance(tc.after)
-			f.mem.heardFromAllAt(f.clock.Now())
+			f.mem.HeardFromAllAt(f.clock.Now())
 			if tc.arrange != nil {
 				tc.arrange(f)
 			}
@@ -285,22 +286,22 @@ func TestSweepPhases(t *testing.T) {
 func lose(f *fixture, deadline time.Time) {
 	s := f.stored(seededID)
 	s.ReconnectDeadline, s.GapPaused = deadline, true
-	f.mem.putSession(s)
-	require.NoError(f.t, memConnections{f.mem}.DeleteMany(f.ctx(), []string{"spk"}))
+	f.mem.PutSession(s)
+	require.NoError(f.t, f.mem.Connections().DeleteMany(f.ctx(), []string{"spk"}))
 }
 
 // silence makes a record last heard from longer than HeartbeatTimeout ago.
 func silence(f *fixture, id string) {
 	c := f.record(id)
 	c.LastSeenAt = f.clock.Now().Add(-91 * time.Second)
-	f.mem.putConnection(c)
+	f.mem.PutConnection(c)
 }
 
 // hold makes a record a seat held until until.
 func hold(f *fixture, id string, until time.Time) {
 	c := f.record(id)
 	c.HeldUntil = until
-	f.mem.putConnection(c)
+	f.mem.PutConnection(c)
 }
 
 func TestSweepEndingASessionClosesItsListenersOnce(t *testing.T) {
@@ -316,14 +317,14 @@ func TestSweepEndingASessionClosesItsListenersOnce(t *testing.T) {
 func TestSweepFailures(t *testing.T) {
 	t.Run("a sweep that cannot list the live sessions fails", func(t *testing.T) {
 		f := newFixture(t, session.Config{})
-		f.mem.failNext("SweepScans.LiveSessions", errBoom)
+		f.mem.FailNext("SweepScans.LiveSessions", errBoom)
 		_, err := f.svc.Sweep(f.ctx())
 		assert.ErrorIs(t, err, errBoom)
 	})
 
 	t.Run("a sweep that cannot scan the connections fails", func(t *testing.T) {
 		f := newFixture(t, session.Config{})
-		f.mem.failNext("SweepScans.AllConnections", errBoom)
+		f.mem.FailNext("SweepScans.AllConnections", errBoom)
 		_, err := f.svc.Sweep(f.ctx())
 		assert.ErrorIs(t, err, errBoom)
 	})
@@ -337,68 +338,68 @@ func TestSweepFailures(t *testing.T) {
 	}{
 		{name: "a session that cannot be ended", want: session.SweepReport{Failures: 1}, arrange: func(f *fixture) {
 			f.clock.advance(2 * time.Hour)
-			f.mem.failNext("Sessions.End", errBoom)
-			f.mem.failNext("Sessions.Get", errBoom, errBoom) // the orphan check cannot tell either
-			f.mem.heardFromAllAt(f.clock.Now())
+			f.mem.FailNext("Sessions.End", errBoom)
+			f.mem.FailNext("Sessions.Get", errBoom, errBoom) // the orphan check cannot tell either
+			f.mem.HeardFromAllAt(f.clock.Now())
 		}},
 		{name: "an ended session's speaker that cannot be told", want: session.SweepReport{Ended: 1, Failures: 1}, arrange: func(f *fixture) {
 			f.clock.advance(2 * time.Hour)
-			f.mem.heardFromAllAt(f.clock.Now())
+			f.mem.HeardFromAllAt(f.clock.Now())
 			f.msgr.setSendFault(errBoom)
 		}},
 		{name: "a silent speaker's record that cannot be removed", want: session.SweepReport{ActiveSessions: 1, TotalListeners: 2, SpeakersLost: 1, Failures: 1}, arrange: func(f *fixture) {
 			f.clock.advance(time.Minute)
-			f.mem.heardFromAllAt(f.clock.Now())
+			f.mem.HeardFromAllAt(f.clock.Now())
 			silence(f, "spk")
-			f.mem.failNext("Connections.Remove", errBoom)
+			f.mem.FailNext("Connections.Remove", errBoom)
 		}},
 		{name: "a speaker's window that cannot be opened", want: session.SweepReport{ActiveSessions: 1, TotalListeners: 2, SpeakersLost: 1, Failures: 1}, arrange: func(f *fixture) {
 			f.clock.advance(time.Minute)
-			f.mem.heardFromAllAt(f.clock.Now())
+			f.mem.HeardFromAllAt(f.clock.Now())
 			silence(f, "spk")
-			f.mem.failNext("Sessions.SpeakerLost", errBoom)
+			f.mem.FailNext("Sessions.SpeakerLost", errBoom)
 		}},
 		{name: "a silent connection that cannot be closed", want: session.SweepReport{ActiveSessions: 1, TotalListeners: 2, Closed: 1, Failures: 1}, arrange: func(f *fixture) {
 			f.clock.advance(time.Minute)
-			f.mem.heardFromAllAt(f.clock.Now())
+			f.mem.HeardFromAllAt(f.clock.Now())
 			silence(f, "l0")
 			f.msgr.setCloseFault(errBoom)
 		}},
 		{name: "a silent listener's seat that cannot be held", want: session.SweepReport{ActiveSessions: 1, TotalListeners: 2, Failures: 1}, arrange: func(f *fixture) {
 			f.clock.advance(time.Minute)
-			f.mem.heardFromAllAt(f.clock.Now())
+			f.mem.HeardFromAllAt(f.clock.Now())
 			silence(f, "l0")
-			f.mem.failNext("Connections.Hold", errBoom)
+			f.mem.FailNext("Connections.Hold", errBoom)
 		}},
 		{name: "a held seat that cannot be released", want: session.SweepReport{ActiveSessions: 1, TotalListeners: 1, Failures: 1}, arrange: func(f *fixture) {
 			f.clock.advance(time.Minute)
-			f.mem.heardFromAllAt(f.clock.Now())
+			f.mem.HeardFromAllAt(f.clock.Now())
 			hold(f, "l0", f.clock.Now())
-			f.mem.failNext("Connections.ReleaseHeld", errBoom)
+			f.mem.FailNext("Connections.ReleaseHeld", errBoom)
 		}},
 		{name: "a released seat that cannot be uncounted", want: session.SweepReport{ActiveSessions: 1, TotalListeners: 1, Failures: 1}, arrange: func(f *fixture) {
 			f.clock.advance(time.Minute)
-			f.mem.heardFromAllAt(f.clock.Now())
+			f.mem.HeardFromAllAt(f.clock.Now())
 			hold(f, "l0", f.clock.Now())
-			f.mem.failNext("Sessions.Release", errBoom)
+			f.mem.FailNext("Sessions.Release", errBoom)
 		}},
 		{name: "an orphan record that cannot be removed", want: session.SweepReport{ActiveSessions: 1, TotalListeners: 2, Failures: 1}, arrange: func(f *fixture) {
 			f.clock.advance(time.Minute)
-			f.mem.heardFromAllAt(f.clock.Now())
-			f.mem.putConnection(session.Connection{ID: "stray", SessionID: otherID, Role: session.RoleListener, TargetLanguage: "fr"})
-			f.mem.failNext("Connections.DeleteMany", errBoom)
+			f.mem.HeardFromAllAt(f.clock.Now())
+			f.mem.PutConnection(session.Connection{ID: "stray", SessionID: otherID, Role: session.RoleListener, TargetLanguage: "fr"})
+			f.mem.FailNext("Connections.DeleteMany", errBoom)
 		}},
 		{name: "counts that cannot be reconciled", want: session.SweepReport{ActiveSessions: 1, TotalListeners: 2, Failures: 1}, arrange: func(f *fixture) {
 			f.clock.advance(time.Minute)
-			f.mem.heardFromAllAt(f.clock.Now())
+			f.mem.HeardFromAllAt(f.clock.Now())
 			s := f.stored(seededID)
 			s.ListenerCount = 7
-			f.mem.putSession(s)
-			f.mem.failNext("SweepScans.SetCounts", errBoom)
+			f.mem.PutSession(s)
+			f.mem.FailNext("SweepScans.SetCounts", errBoom)
 		}},
 		{name: "a stale closing mark that cannot be removed", want: session.SweepReport{ActiveSessions: 1, TotalListeners: 2, Failures: 1}, arrange: func(f *fixture) {
-			f.mem.putConnection(session.Connection{ID: "gone-already", SessionID: otherID, ClosingSince: start.Add(-time.Hour), ClosingReason: session.ReasonExpired})
-			f.mem.failNext("Connections.DeleteMany", errBoom)
+			f.mem.PutConnection(session.Connection{ID: "gone-already", SessionID: otherID, ClosingSince: start.Add(-time.Hour), ClosingReason: session.ReasonExpired})
+			f.mem.FailNext("Connections.DeleteMany", errBoom)
 		}},
 	}
 	for _, tc := range cases {
@@ -417,14 +418,14 @@ func TestSweepDoesNotEndASessionWhoseSpeakerRefreshedMeanwhile(t *testing.T) {
 	f := newFixture(t, session.Config{})
 	f.seed("fr")
 	f.clock.advance(2 * time.Hour)
-	f.mem.heardFromAllAt(f.clock.Now())
+	f.mem.HeardFromAllAt(f.clock.Now())
 	// Between the sweep's read and its end, the speaker refreshes: a new
 	// connection, and a session extended for two more hours.
-	f.mem.beforeNext("Sessions.End", func(m *memory) {
-		s := m.sessions[seededID]
+	f.mem.BeforeNext("Sessions.End", func(b sessiontest.Backdoor) {
+		s, _ := b.Session(seededID)
 		s.SpeakerConnectionID, s.ExpiresAt = "spk2", f.clock.Now().Add(2*time.Hour)
-		m.sessions[seededID] = s
-		m.records["spk2"] = &record{conn: session.Connection{ID: "spk2", SessionID: seededID, Role: session.RoleSpeaker, UserID: aliceID, LastSeenAt: f.clock.Now()}}
+		b.PutSession(s)
+		b.PutConnection(session.Connection{ID: "spk2", SessionID: seededID, Role: session.RoleSpeaker, UserID: aliceID, LastSeenAt: f.clock.Now()})
 	})
 
 	rep, err := f.svc.Sweep(f.ctx())
@@ -441,8 +442,8 @@ func TestSweepThatCouldNotEndASessionLeavesItsListenersToTheNextSweep(t *testing
 	f := newFixture(t, session.Config{})
 	f.seed("fr", "es")
 	f.clock.advance(2 * time.Hour)
-	f.mem.heardFromAllAt(f.clock.Now())
-	f.mem.failNext("Sessions.End", errBoom)
+	f.mem.HeardFromAllAt(f.clock.Now())
+	f.mem.FailNext("Sessions.End", errBoom)
 
 	rep, err := f.svc.Sweep(f.ctx())
 	require.NoError(t, err)

@@ -120,11 +120,13 @@ type rateLimitItem struct {
 
 func ms(t time.Time) int64 { return t.UnixMilli() }
 
+// fromMS reads a stored Unix-millisecond time back in UTC, so what a port
+// returns does not depend on the machine's time zone.
 func fromMS(v int64) time.Time {
 	if v == 0 {
 		return time.Time{}
 	}
-	return time.UnixMilli(v)
+	return time.UnixMilli(v).UTC()
 }
 
 func (c Config) newSessionItem(x session.Session) sessionItem {

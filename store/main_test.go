@@ -43,11 +43,17 @@ var tableSeq atomic.Int64
 // afterwards; rt counts the DynamoDB requests the store makes.
 func newStore(t *testing.T) (*store.Store, *store.RoundTrips) {
 	t.Helper()
+	return newStoreAt(t, endpoint)
+}
+
+// newStoreAt is newStore on the DynamoDB API at url.
+func newStoreAt(t *testing.T, url string) (*store.Store, *store.RoundTrips) {
+	t.Helper()
 	rt := &store.RoundTrips{}
 	cfg := aws.Config{
 		Region:       "us-east-1",
 		Credentials:  credentials.NewStaticCredentialsProvider("test", "test", ""),
-		BaseEndpoint: aws.String(endpoint),
+		BaseEndpoint: aws.String(url),
 	}
 	db := dynamo.New(cfg, rt.Option())
 	prefix := fmt.Sprintf("t%d-%d-", time.Now().UnixNano(), tableSeq.Add(1))

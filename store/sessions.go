@@ -16,12 +16,13 @@ type Sessions struct{ *tables }
 
 // Create writes the session and its speaker connection in one transaction
 // (a new item, so no hot key). An id may be reused once its session is
-// inactive or expired.
+// inactive or expired: expiresAt <= createdAt, as session.Session.Live has
+// it (a session is no longer live at its expiry).
 func (s *Sessions) Create(ctx context.Context, x session.Session, speaker session.Connection) error {
 	err := s.retryConflicts(ctx, func() error {
 		return s.tx().
 			Put(s.sessions.Put(s.cfg.newSessionItem(x)).
-				If("attribute_not_exists($) OR $ = ? OR $ < ?", attrSessionID, attrIsActive, false, attrExpiresAt, ms(x.CreatedAt))).
+				If("attribute_not_exists($) OR $ = ? OR $ <= ?", attrSessionID, attrIsActive, false, attrExpiresAt, ms(x.CreatedAt))).
 			Put(s.connections.Put(s.cfg.newConnectionItem(speaker)).If("attribute_not_exists($)", attrConnectionID)).
 			Run(ctx)
 	})
