@@ -3,29 +3,12 @@
 # sweep, alarms and a dashboard. One tfvars file per environment in envs/.
 # The account's API Gateway logging role is not here: see terraform/account.
 
-data "aws_region" "current" {
-  # Cross-variable checks (variable validation may only see its own variable
-  # before Terraform 1.9).
-  lifecycle {
-    precondition {
-      condition     = var.create_user_pool || (var.user_pool_id != null && var.client_id != null)
-      error_message = "Speakers need a Cognito user pool: set create_user_pool = true, or give user_pool_id and client_id of an existing pool."
-    }
-    precondition {
-      condition     = var.connection_refresh_minutes < var.connection_warning_minutes && var.connection_warning_minutes < var.connection_max_duration_hours * 60
-      error_message = "Need connection_refresh_minutes < connection_warning_minutes < connection_max_duration_hours * 60."
-    }
-    precondition {
-      condition     = var.heartbeat_interval_seconds < var.heartbeat_timeout_seconds
-      error_message = "heartbeat_interval_seconds must be smaller than heartbeat_timeout_seconds."
-    }
-  }
-}
-
 locals {
-  name_prefix  = "${var.environment}-${var.project}"
-  stage_name   = coalesce(var.stage_name, var.environment)
-  package_path = coalesce(var.package_path, "${path.root}/../build/bootstrap.zip")
+  name_prefix = "${var.environment}-${var.project}"
+  stage_name  = coalesce(var.stage_name, var.environment)
+  # path.module, not path.root: the module may be called from a wrapper
+  # configuration (tests/terraform does).
+  package_path = coalesce(var.package_path, "${path.module}/../build/bootstrap.zip")
 
   tags = merge(var.tags, {
     Environment = var.environment

@@ -168,6 +168,13 @@ variable "connection_refresh_minutes" {
     condition     = var.connection_refresh_minutes >= 1 && floor(var.connection_refresh_minutes) == var.connection_refresh_minutes
     error_message = "connection_refresh_minutes must be a positive whole number."
   }
+
+  # Cross-variable validations (Terraform >= 1.9) keep every rule on the
+  # variable it is about.
+  validation {
+    condition     = var.connection_refresh_minutes < var.connection_warning_minutes && var.connection_warning_minutes < var.connection_max_duration_hours * 60
+    error_message = "Need connection_refresh_minutes < connection_warning_minutes < connection_max_duration_hours * 60: clients refresh before the speaker's warning, and both before API Gateway closes the connection."
+  }
 }
 
 variable "connection_warning_minutes" {
@@ -189,6 +196,11 @@ variable "heartbeat_interval_seconds" {
   validation {
     condition     = var.heartbeat_interval_seconds >= 1 && floor(var.heartbeat_interval_seconds) == var.heartbeat_interval_seconds
     error_message = "heartbeat_interval_seconds must be a positive whole number."
+  }
+
+  validation {
+    condition     = var.heartbeat_interval_seconds < var.heartbeat_timeout_seconds
+    error_message = "heartbeat_interval_seconds must be smaller than heartbeat_timeout_seconds, or every connection times out between two heartbeats."
   }
 }
 
@@ -281,6 +293,11 @@ variable "create_user_pool" {
   description = "Create a Cognito user pool and app client for speakers. When false, user_pool_id and client_id of an existing pool must be given."
   type        = bool
   default     = false
+
+  validation {
+    condition     = var.create_user_pool || (var.user_pool_id != null && var.client_id != null)
+    error_message = "Speakers need a Cognito user pool: set create_user_pool = true, or give user_pool_id and client_id of an existing pool."
+  }
 }
 
 variable "user_pool_id" {

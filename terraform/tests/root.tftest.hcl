@@ -151,7 +151,7 @@ run "a_pool_is_required" {
     client_id    = null
   }
 
-  expect_failures = [data.aws_region.current]
+  expect_failures = [var.create_user_pool]
 }
 
 run "refresh_must_come_before_the_warning" {
@@ -161,7 +161,17 @@ run "refresh_must_come_before_the_warning" {
     connection_refresh_minutes = 110
   }
 
-  expect_failures = [data.aws_region.current]
+  expect_failures = [var.connection_refresh_minutes]
+}
+
+run "heartbeats_must_come_before_the_timeout" {
+  command = plan
+
+  variables {
+    heartbeat_interval_seconds = 90
+  }
+
+  expect_failures = [var.heartbeat_interval_seconds]
 }
 
 run "short_audio_retention_is_rejected" {
