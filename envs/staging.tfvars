@@ -31,7 +31,17 @@ rate_limit_listener_joins_per_min      = 10
 rate_limit_connection_attempts_per_min = 20
 rate_limit_heartbeats_per_min          = 2
 
-alarm_evaluation_periods           = 1
+# Alarms must reach a person: staging and prod refuse to plan without a
+# destination. PLACEHOLDER: ops@example.com receives no mail. Replace it
+# before the first deploy with the team's address (who must confirm the
+# subscription), or set alarm_topic_arn = "<an existing SNS topic's ARN>"
+# instead.
+alarm_email = "ops@example.com"
+
+# A rate or latency alarm fires on 2 bad 5-minute periods out of the last 3:
+# one burst does not page, a fault lasting ten minutes does.
+alarm_evaluation_periods           = 3
+alarm_datapoints_to_alarm          = 2
 alarm_function_errors_threshold    = 10
 alarm_function_throttles_threshold = 5
 alarm_api_errors_threshold         = 20

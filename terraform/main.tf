@@ -129,7 +129,11 @@ module "monitoring" {
   metrics_namespace                 = local.metrics_namespace
   audio_stream_name                 = module.audio_stream.stream_name
   alarm_email                       = var.alarm_email
+  alarm_topic_arn                   = var.alarm_topic_arn
   evaluation_periods                = var.alarm_evaluation_periods
+  datapoints_to_alarm               = var.alarm_datapoints_to_alarm
+  sweep_enabled                     = var.sweep_schedule_expression != null
+  async_failures_queue_name         = module.function.async_failures_queue_name
   function_errors_threshold         = var.alarm_function_errors_threshold
   function_throttles_threshold      = var.alarm_function_throttles_threshold
   api_errors_threshold              = var.alarm_api_errors_threshold
@@ -138,3 +142,4 @@ module "monitoring" {
 
   tags = local.tags
 }
+

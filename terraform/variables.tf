@@ -406,15 +406,37 @@ variable "create_api_deployment" {
 # ---------------------------------------------------------------------------
 
 variable "alarm_email" {
-  description = "E-mail subscribed to the alarm topic; null subscribes nobody."
+  description = "E-mail subscribed to the environment's alarm topic (the recipient must confirm the subscription). Staging and prod need it or alarm_topic_arn; dev may go without."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.environment == "dev" || var.alarm_email != null || var.alarm_topic_arn != null
+    error_message = "Staging and prod alarms must reach a person: set alarm_email (an on-call address) or alarm_topic_arn (an existing SNS topic, e.g. the team's pager) in envs/<environment>.tfvars."
+  }
+}
+
+variable "alarm_topic_arn" {
+  description = "Existing SNS topic every alarm notifies instead of the environment's own topic (e.g. a pager integration); exclusive with alarm_email."
   type        = string
   default     = null
 }
 
 variable "alarm_evaluation_periods" {
-  description = "Consecutive 5-minute periods an alarm condition must hold."
+  description = "N of the alarms' M-of-N rule: the most recent 5-minute periods a fault or latency alarm looks at."
   type        = number
-  default     = 1
+  default     = 3
+}
+
+variable "alarm_datapoints_to_alarm" {
+  description = "M of the alarms' M-of-N rule: breaching 5-minute periods among the last alarm_evaluation_periods before a fault or latency alarm fires."
+  type        = number
+  default     = 2
+
+  validation {
+    condition     = var.alarm_datapoints_to_alarm >= 1 && var.alarm_datapoints_to_alarm <= var.alarm_evaluation_periods
+    error_message = "alarm_datapoints_to_alarm must be between 1 and alarm_evaluation_periods."
+  }
 }
 
 variable "alarm_function_errors_threshold" {

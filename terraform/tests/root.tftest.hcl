@@ -66,8 +66,13 @@ run "defaults_follow_the_design" {
   }
 
   assert {
-    condition     = module.function.configuration.async_retry_attempts == 0 && module.function.configuration.async_max_event_age == 60
-    error_message = "The function's own asynchronous events (welcomes, sweeps) are not retried after a function error and expire after a minute."
+    condition = (
+      module.function.configuration.async_retry_attempts == 1 && module.function.configuration.async_max_event_age == 300 &&
+      module.function.configuration.async_on_failure == module.function.configuration.async_failures_queue.arn &&
+      module.function.configuration.async_failures_queue.retention_seconds == 1209600 &&
+      module.function.configuration.async_failures_queue.sse
+    )
+    error_message = "The function's own asynchronous events (welcomes, sweeps) are retried once, kept five minutes, and then parked 14 days in an encrypted queue."
   }
 
   assert {
@@ -172,6 +177,41 @@ run "heartbeats_must_come_before_the_timeout" {
   }
 
   expect_failures = [var.heartbeat_interval_seconds]
+}
+
+run "staging_needs_an_alarm_destination" {
+  command = plan
+
+  variables {
+    environment = "staging"
+  }
+
+  expect_failures = [var.alarm_email]
+}
+
+run "prod_with_an_existing_topic_plans" {
+  command = plan
+
+  variables {
+    environment     = "prod"
+    alarm_topic_arn = "arn:aws:sns:eu-west-1:123456789012:team-pager"
+  }
+
+  assert {
+    condition     = output.alarm_topic_arn == "arn:aws:sns:eu-west-1:123456789012:team-pager"
+    error_message = "An existing topic is a destination."
+  }
+}
+
+run "m_of_n_must_be_possible" {
+  command = plan
+
+  variables {
+    alarm_evaluation_periods  = 1
+    alarm_datapoints_to_alarm = 2
+  }
+
+  expect_failures = [var.alarm_datapoints_to_alarm]
 }
 
 run "short_audio_retention_is_rejected" {

@@ -13,7 +13,8 @@ const (
 	rootModule   = "../../terraform"
 	accountStack = "../../terraform/account"
 	envsDir      = "../../envs"
-	alarmEmail   = "oncall@example.com"
+	// alarmEmail is the placeholder staging's and prod's tfvars carry.
+	alarmEmail   = "ops@example.com"
 )
 
 // environment is one envs/<name>.tfvars as the apply test deploys it, and
@@ -27,7 +28,9 @@ type environment struct {
 	pointInTimeRecovery               bool
 	deletionProtection                bool
 	audioRetentionHours               int
-	alarmEmail                        string
+	// alarmEmail is the address the tfvars subscribe; alarmTopic an
+	// existing topic the test points the alarms at instead.
+	alarmEmail, alarmTopic string
 }
 
 func (e environment) prefix() string { return e.name + "-livecast" }
@@ -47,11 +50,10 @@ func environments() []environment {
 			name:       "staging",
 			extra:      []string{"enable_authorizer=true", "two_way_routes=true"},
 			authorizer: true, twoWayRoutes: true, tracing: true,
-			pointInTimeRecovery: true, audioRetentionHours: 24,
+			pointInTimeRecovery: true, audioRetentionHours: 24, alarmEmail: alarmEmail,
 		},
 		{
 			name:    "prod",
-			extra:   []string{"alarm_email=" + alarmEmail},
 			tracing: true, pointInTimeRecovery: true, deletionProtection: true,
 			audioRetentionHours: 48, alarmEmail: alarmEmail,
 		},

@@ -60,6 +60,16 @@ func (e *emulator) awsJSON(service, target string, in, out any) error {
 	return e.call(service, http.MethodPost, "/", hdr, body, out)
 }
 
+// awsJSON0 calls an AWS JSON 1.0 operation, as SQS speaks.
+func (e *emulator) awsJSON0(service, target string, in, out any) error {
+	body, err := json.Marshal(in)
+	if err != nil {
+		return err
+	}
+	hdr := http.Header{"Content-Type": {"application/x-amz-json-1.0"}, "X-Amz-Target": {target}}
+	return e.call(service, http.MethodPost, "/", hdr, body, out)
+}
+
 // query calls an AWS query-protocol operation (form in, XML out), as IAM,
 // CloudWatch and SNS speak.
 func (e *emulator) query(service, apiVersion string, form url.Values, out any) error {

@@ -175,7 +175,7 @@ run "iam" {
   command = apply
 
   assert {
-    condition     = [for s in jsondecode(module.function.configuration.policy_json).Statement : s.Sid] == concat(["TableItems", "IndexQuery", "SweepScan", "AudioStreamPut", "ManageConnections", "InvokeSelf", "OwnLogs"], var.expected[var.environment].xray_statement ? ["XRayWrite"] : [])
+    condition     = [for s in jsondecode(module.function.configuration.policy_json).Statement : s.Sid] == concat(["TableItems", "IndexQuery", "SweepScan", "AudioStreamPut", "ManageConnections", "InvokeSelf", "OwnLogs", "AsyncFailureDestination"], var.expected[var.environment].xray_statement ? ["XRayWrite"] : [])
     error_message = "Unexpected policy statements."
   }
 
@@ -310,9 +310,22 @@ run "monitoring_and_identity" {
       module.monitoring.alarms["${var.environment}-livecast-internal-errors"].threshold == var.expected[var.environment].alarm_fault_responses &&
       module.monitoring.alarms["${var.environment}-livecast-service-unavailable"].threshold == var.expected[var.environment].alarm_fault_responses &&
       module.monitoring.alarms["${var.environment}-livecast-session-creation-latency-p95"].threshold == 2000 &&
-      length(module.monitoring.alarms) == 6
+      length(module.monitoring.alarms) == 9
     )
-    error_message = "Alarm thresholds must follow the environment's tfvars."
+    error_message = "Alarm thresholds must follow the environment's tfvars (six fault and latency alarms, the sweep heartbeat, the two on lost asynchronous work)."
+  }
+
+  assert {
+    condition = alltrue([
+      for a in values(module.monitoring.alarms) : a.evaluation_periods == 3 && a.datapoints_to_alarm == 2
+      if !contains(["AsyncEventsDropped", "ApproximateNumberOfMessagesVisible", "SweepCompleted"], a.metric)
+    ])
+    error_message = "Every environment pages on 2 bad periods out of 3."
+  }
+
+  assert {
+    condition     = var.environment == "dev" || var.alarm_email != null || var.alarm_topic_arn != null
+    error_message = "Staging and prod alarms have a destination."
   }
 
   assert {
