@@ -14,7 +14,7 @@ const (
 	accountStack = "../../terraform/account"
 	envsDir      = "../../envs"
 	// alarmEmail is the placeholder staging's and prod's tfvars carry.
-	alarmEmail   = "ops@example.com"
+	alarmEmail = "ops@example.com"
 )
 
 // environment is one envs/<name>.tfvars as the apply test deploys it, and
