@@ -26,6 +26,9 @@ user_pool_deletion_protection = false
 throttling_burst_limit = 100
 throttling_rate_limit  = 50
 
+# Execution logs: every step of every request, for debugging (low traffic).
+execution_logging_level = "INFO"
+
 max_listeners_per_session              = 50
 rate_limit_sessions_per_hour           = 200
 rate_limit_listener_joins_per_min      = 60

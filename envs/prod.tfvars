@@ -24,9 +24,18 @@ deletion_protection    = true
 create_user_pool              = true
 user_pool_deletion_protection = true
 
+# Cognito's mail (sign-up codes, password resets) goes through SES here
+# once a verified identity exists (AWS calls the default sender unfit for
+# production volume); until then the default sender is used:
+# cognito_email_from_address = "Livecast <no-reply@your-domain>"
+# cognito_ses_identity_arn   = "arn:aws:ses:<region>:<account>:identity/<your-domain>"
+
 throttling_burst_limit   = 2000
 throttling_rate_limit    = 1000
 detailed_metrics_enabled = true
+
+# Execution logs: failures only (INFO writes several lines per message).
+execution_logging_level = "ERROR"
 
 max_listeners_per_session              = 500
 rate_limit_sessions_per_hour           = 50

@@ -22,8 +22,17 @@ deletion_protection    = false
 create_user_pool              = true
 user_pool_deletion_protection = false
 
+# Cognito's mail (sign-up codes, password resets) goes through SES here
+# once a verified identity exists (AWS calls the default sender unfit for
+# production volume); until then the default sender is used:
+# cognito_email_from_address = "Livecast <no-reply@your-domain>"
+# cognito_ses_identity_arn   = "arn:aws:ses:<region>:<account>:identity/<your-domain>"
+
 throttling_burst_limit = 200
 throttling_rate_limit  = 200
+
+# Execution logs: failures only, as in prod.
+execution_logging_level = "ERROR"
 
 max_listeners_per_session              = 500
 rate_limit_sessions_per_hour           = 50

@@ -55,6 +55,8 @@ module "identity" {
 
   name_prefix         = local.name_prefix
   deletion_protection = var.user_pool_deletion_protection
+  email_from_address  = var.cognito_email_from_address
+  ses_identity_arn    = var.cognito_ses_identity_arn
   tags                = local.tags
 }
 
@@ -114,6 +116,7 @@ module "websocket_api" {
   throttling_burst_limit      = var.throttling_burst_limit
   throttling_rate_limit       = var.throttling_rate_limit
   detailed_metrics_enabled    = var.detailed_metrics_enabled
+  execution_logging_level     = var.execution_logging_level
   access_log_retention_days   = var.log_retention_days
 
   tags = local.tags

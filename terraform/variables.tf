@@ -322,6 +322,33 @@ variable "client_id" {
   }
 }
 
+variable "cognito_email_from_address" {
+  description = "Sender of the user pool's mail (verification codes, invitations) when it goes through Amazon SES, e.g. \"Livecast <no-reply@example.org>\"; null keeps Cognito's default sender (dev). Needs cognito_ses_identity_arn."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.cognito_email_from_address == null || can(regex("^([^<>]+<)?[^@\\s<>]+@[^@\\s<>]+\\.[^@\\s<>]+>?$", var.cognito_email_from_address))
+    error_message = "cognito_email_from_address must be an address, optionally with a display name (Name <address>)."
+  }
+
+  validation {
+    condition     = (var.cognito_email_from_address == null) == (var.cognito_ses_identity_arn == null)
+    error_message = "Give both cognito_email_from_address and cognito_ses_identity_arn (mail through SES), or neither (Cognito's default sender)."
+  }
+}
+
+variable "cognito_ses_identity_arn" {
+  description = "ARN of a verified Amazon SES identity (the from-address's domain or address) the user pool sends mail with (email_sending_account = DEVELOPER): AWS calls Cognito's default sender unfit for production volume. Null keeps the default sender."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.cognito_ses_identity_arn == null || can(regex("^arn:[a-z-]+:ses:[a-z0-9-]+:[0-9]{12}:identity/.+$", var.cognito_ses_identity_arn))
+    error_message = "cognito_ses_identity_arn must be an SES identity ARN (arn:aws:ses:REGION:ACCOUNT:identity/NAME)."
+  }
+}
+
 variable "user_pool_deletion_protection" {
   description = "Protect a created user pool from deletion."
   type        = bool
@@ -370,6 +397,17 @@ variable "detailed_metrics_enabled" {
   description = "Per-route API Gateway metrics."
   type        = bool
   default     = false
+}
+
+variable "execution_logging_level" {
+  description = "API Gateway execution logging of the stage: OFF, ERROR or INFO (one line per step of each request, to API-Gateway-Execution-Logs_<api id>/<stage>). Message bodies are never logged (data tracing stays off)."
+  type        = string
+  default     = "OFF"
+
+  validation {
+    condition     = contains(["OFF", "ERROR", "INFO"], var.execution_logging_level)
+    error_message = "execution_logging_level must be OFF, ERROR or INFO."
+  }
 }
 
 variable "enable_authorizer" {

@@ -214,6 +214,48 @@ run "m_of_n_must_be_possible" {
   expect_failures = [var.alarm_datapoints_to_alarm]
 }
 
+run "cognito_mail_through_ses" {
+  command = apply
+
+  variables {
+    create_user_pool           = true
+    cognito_email_from_address = "no-reply@example.org"
+    cognito_ses_identity_arn   = "arn:aws:ses:eu-west-1:123456789012:identity/example.org"
+    execution_logging_level    = "ERROR"
+  }
+
+  assert {
+    condition     = module.identity[0].email_sending_account == "DEVELOPER"
+    error_message = "An SES identity sends the pool's mail."
+  }
+
+  assert {
+    condition     = module.websocket_api.configuration.execution_logging_level == "ERROR"
+    error_message = "The stage logs executions at the level given."
+  }
+}
+
+run "ses_needs_both_settings" {
+  command = plan
+
+  variables {
+    create_user_pool         = true
+    cognito_ses_identity_arn = "arn:aws:ses:eu-west-1:123456789012:identity/example.org"
+  }
+
+  expect_failures = [var.cognito_email_from_address]
+}
+
+run "unknown_execution_logging_levels_are_rejected" {
+  command = plan
+
+  variables {
+    execution_logging_level = "DEBUG"
+  }
+
+  expect_failures = [var.execution_logging_level]
+}
+
 run "short_audio_retention_is_rejected" {
   command = plan
 

@@ -27,7 +27,7 @@ variables {
       memory_size                   = 256, tracing_mode = "PassThrough", xray_statement = false
       max_listeners                 = "50", sessions_per_hour = "200", joins_per_min = "60", attempts_per_min = "120", heartbeats_per_min = "4"
       log_level                     = "debug", log_retention_days = 1, audio_retention_hours = 24
-      throttling_burst              = 100, throttling_rate = 50, detailed_metrics = false
+      throttling_burst              = 100, throttling_rate = 50, detailed_metrics = false, execution_logging = "INFO"
       alarm_function_errors         = 20, alarm_function_throttles = 10, alarm_api_errors = 50, alarm_fault_responses = 20
       user_pool_deletion_protection = "INACTIVE"
     }
@@ -36,7 +36,7 @@ variables {
       memory_size                   = 512, tracing_mode = "Active", xray_statement = true
       max_listeners                 = "500", sessions_per_hour = "50", joins_per_min = "10", attempts_per_min = "20", heartbeats_per_min = "2"
       log_level                     = "info", log_retention_days = 3, audio_retention_hours = 24
-      throttling_burst              = 200, throttling_rate = 200, detailed_metrics = false
+      throttling_burst              = 200, throttling_rate = 200, detailed_metrics = false, execution_logging = "ERROR"
       alarm_function_errors         = 10, alarm_function_throttles = 5, alarm_api_errors = 20, alarm_fault_responses = 10
       user_pool_deletion_protection = "INACTIVE"
     }
@@ -45,7 +45,7 @@ variables {
       memory_size                   = 1024, tracing_mode = "Active", xray_statement = true
       max_listeners                 = "500", sessions_per_hour = "50", joins_per_min = "10", attempts_per_min = "20", heartbeats_per_min = "2"
       log_level                     = "info", log_retention_days = 7, audio_retention_hours = 48
-      throttling_burst              = 2000, throttling_rate = 1000, detailed_metrics = true
+      throttling_burst              = 2000, throttling_rate = 1000, detailed_metrics = true, execution_logging = "ERROR"
       alarm_function_errors         = 5, alarm_function_throttles = 0, alarm_api_errors = 10, alarm_fault_responses = 5
       user_pool_deletion_protection = "ACTIVE"
     }
@@ -273,7 +273,8 @@ run "api" {
       module.websocket_api.configuration.stage_deployment_id == module.websocket_api.configuration.deployment_id &&
       module.websocket_api.configuration.throttling_burst_limit == var.expected[var.environment].throttling_burst &&
       module.websocket_api.configuration.throttling_rate_limit == var.expected[var.environment].throttling_rate &&
-      module.websocket_api.configuration.detailed_metrics_enabled == var.expected[var.environment].detailed_metrics
+      module.websocket_api.configuration.detailed_metrics_enabled == var.expected[var.environment].detailed_metrics &&
+      module.websocket_api.configuration.execution_logging_level == var.expected[var.environment].execution_logging
     )
     error_message = "The stage must be deployed and throttled as the environment requires."
   }
@@ -343,5 +344,10 @@ run "monitoring_and_identity" {
   assert {
     condition     = length(module.identity) == 1 && module.identity[0].deletion_protection == var.expected[var.environment].user_pool_deletion_protection && output.user_pool_id == "eu-west-1_MockPool1"
     error_message = "A user pool of its own, with deletion protection as the environment requires."
+  }
+
+  assert {
+    condition     = module.identity[0].email_sending_account == (var.cognito_ses_identity_arn == null ? "COGNITO_DEFAULT" : "DEVELOPER")
+    error_message = "The pool's mail goes through SES exactly when an SES identity is given."
   }
 }
