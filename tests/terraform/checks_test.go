@@ -523,6 +523,48 @@ func (e *emulator) checkAccessLogs(env environment, outs map[string]string) erro
 	return nil
 }
 
+// checkStage checks the stage's execution logging level (and that message
+// data is never traced).
+func (e *emulator) checkStage(env environment, outs map[string]string) error {
+	var stage struct {
+		DefaultRouteSettings struct {
+			LoggingLevel     string `json:"loggingLevel"`
+			DataTraceEnabled bool   `json:"dataTraceEnabled"`
+		} `json:"defaultRouteSettings"`
+	}
+	if err := e.rest("apigateway", http.MethodGet, "/v2/apis/"+outs["api_id"]+"/stages/"+env.name, &stage); err != nil {
+		return err
+	}
+	if s := stage.DefaultRouteSettings; s.LoggingLevel != env.executionLogging || s.DataTraceEnabled {
+		return fmt.Errorf("stage logs executions at %q (data trace %v), want %q and never data", s.LoggingLevel, s.DataTraceEnabled, env.executionLogging)
+	}
+	return nil
+}
+
+// checkUserPool checks who sends the pool's mail: SES through the given
+// identity (DEVELOPER), or Cognito's default sender.
+func (e *emulator) checkUserPool(env environment, outs map[string]string) error {
+	var pool struct {
+		UserPool struct {
+			EmailConfiguration struct {
+				EmailSendingAccount, SourceArn, From string
+			}
+		}
+	}
+	if err := e.awsJSON("cognito-idp", "AWSCognitoIdentityProviderService.DescribeUserPool", map[string]string{"UserPoolId": outs["user_pool_id"]}, &pool); err != nil {
+		return err
+	}
+	got := pool.UserPool.EmailConfiguration
+	want := "COGNITO_DEFAULT"
+	if env.sesIdentity != "" {
+		want = "DEVELOPER"
+	}
+	if got.EmailSendingAccount != want || got.SourceArn != env.sesIdentity {
+		return fmt.Errorf("user pool mail %+v, want %s through %q", got, want, env.sesIdentity)
+	}
+	return nil
+}
+
 // checkAccountLogging checks that the account's API Gateway settings name
 // the role, and that the role exists.
 func (e *emulator) checkAccountLogging(role string) error {
