@@ -26,13 +26,21 @@ user_pool_deletion_protection = false
 throttling_burst_limit = 100
 throttling_rate_limit  = 50
 
+# Execution logs: every step of every request, for debugging (low traffic).
+execution_logging_level = "INFO"
+
 max_listeners_per_session              = 50
 rate_limit_sessions_per_hour           = 200
 rate_limit_listener_joins_per_min      = 60
 rate_limit_connection_attempts_per_min = 120
 rate_limit_heartbeats_per_min          = 4
 
-alarm_evaluation_periods           = 1
+# Alarms: dev may go without a destination (the topic exists; subscribe
+# yourself with alarm_email if you want the mail).
+# A rate or latency alarm fires on 2 bad 5-minute periods out of the last 3:
+# one burst does not page, a fault lasting ten minutes does.
+alarm_evaluation_periods           = 3
+alarm_datapoints_to_alarm          = 2
 alarm_function_errors_threshold    = 20
 alarm_function_throttles_threshold = 10
 alarm_api_errors_threshold         = 50

@@ -24,9 +24,18 @@ deletion_protection    = true
 create_user_pool              = true
 user_pool_deletion_protection = true
 
+# Cognito's mail (sign-up codes, password resets) goes through SES here
+# once a verified identity exists (AWS calls the default sender unfit for
+# production volume); until then the default sender is used:
+# cognito_email_from_address = "Livecast <no-reply@your-domain>"
+# cognito_ses_identity_arn   = "arn:aws:ses:<region>:<account>:identity/<your-domain>"
+
 throttling_burst_limit   = 2000
 throttling_rate_limit    = 1000
 detailed_metrics_enabled = true
+
+# Execution logs: failures only (INFO writes several lines per message).
+execution_logging_level = "ERROR"
 
 max_listeners_per_session              = 500
 rate_limit_sessions_per_hour           = 50
@@ -34,10 +43,17 @@ rate_limit_listener_joins_per_min      = 10
 rate_limit_connection_attempts_per_min = 20
 rate_limit_heartbeats_per_min          = 2
 
-# Set to the on-call address (it must confirm the subscription).
-alarm_email = null
+# Alarms must reach a person: staging and prod refuse to plan without a
+# destination. PLACEHOLDER: ops@example.com receives no mail. Replace it
+# before the first deploy with the on-call address (who must confirm the
+# subscription), or set alarm_topic_arn = "<an existing SNS topic's ARN>"
+# instead.
+alarm_email = "ops@example.com"
 
-alarm_evaluation_periods           = 1
+# A rate or latency alarm fires on 2 bad 5-minute periods out of the last 3:
+# one burst does not page, a fault lasting ten minutes does.
+alarm_evaluation_periods           = 3
+alarm_datapoints_to_alarm          = 2
 alarm_function_errors_threshold    = 5
 alarm_function_throttles_threshold = 0
 alarm_api_errors_threshold         = 10

@@ -18,6 +18,9 @@ const (
 	MetricTotalListeners         = "TotalListeners"
 	MetricConnectionErrors       = "ConnectionErrors"
 	MetricRateLimitExceeded      = "RateLimitExceeded"
+	// MetricSweepCompleted is 1 per sweep that finished: the heartbeat whose
+	// absence the infrastructure alarms on (a stopped or failing sweep).
+	MetricSweepCompleted = "SweepCompleted"
 )
 
 // Units of the CloudWatch Embedded Metric Format.

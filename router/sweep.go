@@ -31,7 +31,8 @@ func (r *Router) sweep(ctx context.Context) (json.RawMessage, error) {
 	}
 	r.metrics.emit(nil,
 		metric{name: MetricActiveSessions, unit: unitCount, value: float64(rep.ActiveSessions)},
-		metric{name: MetricTotalListeners, unit: unitCount, value: float64(rep.TotalListeners)})
+		metric{name: MetricTotalListeners, unit: unitCount, value: float64(rep.TotalListeners)},
+		metric{name: MetricSweepCompleted, unit: unitCount, value: 1})
 	return r.respond(sweepReport(rep))
 }
 

@@ -3,29 +3,12 @@
 # sweep, alarms and a dashboard. One tfvars file per environment in envs/.
 # The account's API Gateway logging role is not here: see terraform/account.
 
-data "aws_region" "current" {
-  # Cross-variable checks (variable validation may only see its own variable
-  # before Terraform 1.9).
-  lifecycle {
-    precondition {
-      condition     = var.create_user_pool || (var.user_pool_id != null && var.client_id != null)
-      error_message = "Speakers need a Cognito user pool: set create_user_pool = true, or give user_pool_id and client_id of an existing pool."
-    }
-    precondition {
-      condition     = var.connection_refresh_minutes < var.connection_warning_minutes && var.connection_warning_minutes < var.connection_max_duration_hours * 60
-      error_message = "Need connection_refresh_minutes < connection_warning_minutes < connection_max_duration_hours * 60."
-    }
-    precondition {
-      condition     = var.heartbeat_interval_seconds < var.heartbeat_timeout_seconds
-      error_message = "heartbeat_interval_seconds must be smaller than heartbeat_timeout_seconds."
-    }
-  }
-}
-
 locals {
-  name_prefix  = "${var.environment}-${var.project}"
-  stage_name   = coalesce(var.stage_name, var.environment)
-  package_path = coalesce(var.package_path, "${path.root}/../build/bootstrap.zip")
+  name_prefix = "${var.environment}-${var.project}"
+  stage_name  = coalesce(var.stage_name, var.environment)
+  # path.module, not path.root: the module may be called from a wrapper
+  # configuration (tests/terraform does).
+  package_path = coalesce(var.package_path, "${path.module}/../build/bootstrap.zip")
 
   tags = merge(var.tags, {
     Environment = var.environment
@@ -72,6 +55,8 @@ module "identity" {
 
   name_prefix         = local.name_prefix
   deletion_protection = var.user_pool_deletion_protection
+  email_from_address  = var.cognito_email_from_address
+  ses_identity_arn    = var.cognito_ses_identity_arn
   tags                = local.tags
 }
 
@@ -131,6 +116,7 @@ module "websocket_api" {
   throttling_burst_limit      = var.throttling_burst_limit
   throttling_rate_limit       = var.throttling_rate_limit
   detailed_metrics_enabled    = var.detailed_metrics_enabled
+  execution_logging_level     = var.execution_logging_level
   access_log_retention_days   = var.log_retention_days
 
   tags = local.tags
@@ -146,7 +132,11 @@ module "monitoring" {
   metrics_namespace                 = local.metrics_namespace
   audio_stream_name                 = module.audio_stream.stream_name
   alarm_email                       = var.alarm_email
+  alarm_topic_arn                   = var.alarm_topic_arn
   evaluation_periods                = var.alarm_evaluation_periods
+  datapoints_to_alarm               = var.alarm_datapoints_to_alarm
+  sweep_enabled                     = var.sweep_schedule_expression != null
+  async_failures_queue_name         = module.function.async_failures_queue_name
   function_errors_threshold         = var.alarm_function_errors_threshold
   function_throttles_threshold      = var.alarm_function_throttles_threshold
   api_errors_threshold              = var.alarm_api_errors_threshold
@@ -155,3 +145,4 @@ module "monitoring" {
 
   tags = local.tags
 }
+

@@ -73,6 +73,11 @@ output "alarm_topic_arn" {
   value       = module.monitoring.alarm_topic_arn
 }
 
+output "async_failures_queue_url" {
+  description = "SQS queue holding asynchronous invocations (welcomes, sweeps) that failed for good, 14 days; its depth alarms."
+  value       = module.function.async_failures_queue_url
+}
+
 output "dashboard_name" {
   description = "CloudWatch dashboard of the service."
   value       = module.monitoring.dashboard_name

@@ -168,6 +168,13 @@ variable "connection_refresh_minutes" {
     condition     = var.connection_refresh_minutes >= 1 && floor(var.connection_refresh_minutes) == var.connection_refresh_minutes
     error_message = "connection_refresh_minutes must be a positive whole number."
   }
+
+  # Cross-variable validations (Terraform >= 1.9) keep every rule on the
+  # variable it is about.
+  validation {
+    condition     = var.connection_refresh_minutes < var.connection_warning_minutes && var.connection_warning_minutes < var.connection_max_duration_hours * 60
+    error_message = "Need connection_refresh_minutes < connection_warning_minutes < connection_max_duration_hours * 60: clients refresh before the speaker's warning, and both before API Gateway closes the connection."
+  }
 }
 
 variable "connection_warning_minutes" {
@@ -189,6 +196,11 @@ variable "heartbeat_interval_seconds" {
   validation {
     condition     = var.heartbeat_interval_seconds >= 1 && floor(var.heartbeat_interval_seconds) == var.heartbeat_interval_seconds
     error_message = "heartbeat_interval_seconds must be a positive whole number."
+  }
+
+  validation {
+    condition     = var.heartbeat_interval_seconds < var.heartbeat_timeout_seconds
+    error_message = "heartbeat_interval_seconds must be smaller than heartbeat_timeout_seconds, or every connection times out between two heartbeats."
   }
 }
 
@@ -281,6 +293,11 @@ variable "create_user_pool" {
   description = "Create a Cognito user pool and app client for speakers. When false, user_pool_id and client_id of an existing pool must be given."
   type        = bool
   default     = false
+
+  validation {
+    condition     = var.create_user_pool || (var.user_pool_id != null && var.client_id != null)
+    error_message = "Speakers need a Cognito user pool: set create_user_pool = true, or give user_pool_id and client_id of an existing pool."
+  }
 }
 
 variable "user_pool_id" {
@@ -302,6 +319,33 @@ variable "client_id" {
   validation {
     condition     = var.client_id == null || can(regex("^[0-9a-z]{1,128}$", var.client_id))
     error_message = "client_id must be a Cognito app client id (lowercase letters and digits)."
+  }
+}
+
+variable "cognito_email_from_address" {
+  description = "Sender of the user pool's mail (verification codes, invitations) when it goes through Amazon SES, e.g. \"Livecast <no-reply@example.org>\"; null keeps Cognito's default sender (dev). Needs cognito_ses_identity_arn."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.cognito_email_from_address == null || can(regex("^([^<>]+<)?[^@\\s<>]+@[^@\\s<>]+\\.[^@\\s<>]+>?$", var.cognito_email_from_address))
+    error_message = "cognito_email_from_address must be an address, optionally with a display name (Name <address>)."
+  }
+
+  validation {
+    condition     = (var.cognito_email_from_address == null) == (var.cognito_ses_identity_arn == null)
+    error_message = "Give both cognito_email_from_address and cognito_ses_identity_arn (mail through SES), or neither (Cognito's default sender)."
+  }
+}
+
+variable "cognito_ses_identity_arn" {
+  description = "ARN of a verified Amazon SES identity (the from-address's domain or address) the user pool sends mail with (email_sending_account = DEVELOPER): AWS calls Cognito's default sender unfit for production volume. Null keeps the default sender."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.cognito_ses_identity_arn == null || can(regex("^arn:[a-z-]+:ses:[a-z0-9-]+:[0-9]{12}:identity/.+$", var.cognito_ses_identity_arn))
+    error_message = "cognito_ses_identity_arn must be an SES identity ARN (arn:aws:ses:REGION:ACCOUNT:identity/NAME)."
   }
 }
 
@@ -355,6 +399,17 @@ variable "detailed_metrics_enabled" {
   default     = false
 }
 
+variable "execution_logging_level" {
+  description = "API Gateway execution logging of the stage: OFF, ERROR or INFO (one line per step of each request, to API-Gateway-Execution-Logs_<api id>/<stage>). Message bodies are never logged (data tracing stays off)."
+  type        = string
+  default     = "OFF"
+
+  validation {
+    condition     = contains(["OFF", "ERROR", "INFO"], var.execution_logging_level)
+    error_message = "execution_logging_level must be OFF, ERROR or INFO."
+  }
+}
+
 variable "enable_authorizer" {
   description = "Put a Lambda REQUEST authorizer (the same function) in front of $connect. It declares no identity source, so anonymous listeners still reach it."
   type        = bool
@@ -389,15 +444,37 @@ variable "create_api_deployment" {
 # ---------------------------------------------------------------------------
 
 variable "alarm_email" {
-  description = "E-mail subscribed to the alarm topic; null subscribes nobody."
+  description = "E-mail subscribed to the environment's alarm topic (the recipient must confirm the subscription). Staging and prod need it or alarm_topic_arn; dev may go without."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.environment == "dev" || var.alarm_email != null || var.alarm_topic_arn != null
+    error_message = "Staging and prod alarms must reach a person: set alarm_email (an on-call address) or alarm_topic_arn (an existing SNS topic, e.g. the team's pager) in envs/<environment>.tfvars."
+  }
+}
+
+variable "alarm_topic_arn" {
+  description = "Existing SNS topic every alarm notifies instead of the environment's own topic (e.g. a pager integration); exclusive with alarm_email."
   type        = string
   default     = null
 }
 
 variable "alarm_evaluation_periods" {
-  description = "Consecutive 5-minute periods an alarm condition must hold."
+  description = "N of the alarms' M-of-N rule: the most recent 5-minute periods a fault or latency alarm looks at."
   type        = number
-  default     = 1
+  default     = 3
+}
+
+variable "alarm_datapoints_to_alarm" {
+  description = "M of the alarms' M-of-N rule: breaching 5-minute periods among the last alarm_evaluation_periods before a fault or latency alarm fires."
+  type        = number
+  default     = 2
+
+  validation {
+    condition     = var.alarm_datapoints_to_alarm >= 1 && var.alarm_datapoints_to_alarm <= var.alarm_evaluation_periods
+    error_message = "alarm_datapoints_to_alarm must be between 1 and alarm_evaluation_periods."
+  }
 }
 
 variable "alarm_function_errors_threshold" {

@@ -66,8 +66,13 @@ run "defaults_follow_the_design" {
   }
 
   assert {
-    condition     = module.function.configuration.async_retry_attempts == 0 && module.function.configuration.async_max_event_age == 60
-    error_message = "The function's own asynchronous events (welcomes, sweeps) are not retried after a function error and expire after a minute."
+    condition = (
+      module.function.configuration.async_retry_attempts == 1 && module.function.configuration.async_max_event_age == 300 &&
+      module.function.configuration.async_on_failure == module.function.configuration.async_failures_queue.arn &&
+      module.function.configuration.async_failures_queue.retention_seconds == 1209600 &&
+      module.function.configuration.async_failures_queue.sse
+    )
+    error_message = "The function's own asynchronous events (welcomes, sweeps) are retried once, kept five minutes, and then parked 14 days in an encrypted queue."
   }
 
   assert {
@@ -151,7 +156,7 @@ run "a_pool_is_required" {
     client_id    = null
   }
 
-  expect_failures = [data.aws_region.current]
+  expect_failures = [var.create_user_pool]
 }
 
 run "refresh_must_come_before_the_warning" {
@@ -161,7 +166,94 @@ run "refresh_must_come_before_the_warning" {
     connection_refresh_minutes = 110
   }
 
-  expect_failures = [data.aws_region.current]
+  expect_failures = [var.connection_refresh_minutes]
+}
+
+run "heartbeats_must_come_before_the_timeout" {
+  command = plan
+
+  variables {
+    heartbeat_interval_seconds = 90
+  }
+
+  expect_failures = [var.heartbeat_interval_seconds]
+}
+
+run "staging_needs_an_alarm_destination" {
+  command = plan
+
+  variables {
+    environment = "staging"
+  }
+
+  expect_failures = [var.alarm_email]
+}
+
+run "prod_with_an_existing_topic_plans" {
+  command = plan
+
+  variables {
+    environment     = "prod"
+    alarm_topic_arn = "arn:aws:sns:eu-west-1:123456789012:team-pager"
+  }
+
+  assert {
+    condition     = output.alarm_topic_arn == "arn:aws:sns:eu-west-1:123456789012:team-pager"
+    error_message = "An existing topic is a destination."
+  }
+}
+
+run "m_of_n_must_be_possible" {
+  command = plan
+
+  variables {
+    alarm_evaluation_periods  = 1
+    alarm_datapoints_to_alarm = 2
+  }
+
+  expect_failures = [var.alarm_datapoints_to_alarm]
+}
+
+run "cognito_mail_through_ses" {
+  command = apply
+
+  variables {
+    create_user_pool           = true
+    cognito_email_from_address = "no-reply@example.org"
+    cognito_ses_identity_arn   = "arn:aws:ses:eu-west-1:123456789012:identity/example.org"
+    execution_logging_level    = "ERROR"
+  }
+
+  assert {
+    condition     = module.identity[0].email_sending_account == "DEVELOPER"
+    error_message = "An SES identity sends the pool's mail."
+  }
+
+  assert {
+    condition     = module.websocket_api.configuration.execution_logging_level == "ERROR"
+    error_message = "The stage logs executions at the level given."
+  }
+}
+
+run "ses_needs_both_settings" {
+  command = plan
+
+  variables {
+    create_user_pool         = true
+    cognito_ses_identity_arn = "arn:aws:ses:eu-west-1:123456789012:identity/example.org"
+  }
+
+  expect_failures = [var.cognito_email_from_address]
+}
+
+run "unknown_execution_logging_levels_are_rejected" {
+  command = plan
+
+  variables {
+    execution_logging_level = "DEBUG"
+  }
+
+  expect_failures = [var.execution_logging_level]
 }
 
 run "short_audio_retention_is_rejected" {

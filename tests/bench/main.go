@@ -5,7 +5,7 @@
 // it costs and its handler time (measured inside the process around the
 // gateway's handler), checks the invariants after every scenario, measures
 // the Lambda binary's cold start, and compares the round trips with the
-// original design's. The join storms run twice: on tests/ddbcontention,
+// original design's. The join storms run twice: on local/ddbcontention,
 // which cancels overlapping transactions as DynamoDB does, and on plain moto.
 //
 //	go run ./tests/bench [-duration 2m] [-scenarios joinstorm,join] [-out build/bench.json]

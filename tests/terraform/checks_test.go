@@ -193,9 +193,33 @@ func (e *emulator) checkFunction(env environment, outs map[string]string) error 
 	if err != nil {
 		return fmt.Errorf("asynchronous invocation config: %w", err)
 	}
-	if aws.ToInt32(async.MaximumRetryAttempts) != 0 || aws.ToInt32(async.MaximumEventAgeInSeconds) != 60 {
-		return fmt.Errorf("asynchronous invocations: %d retries, %d s event age; want 0 and 60",
+	if aws.ToInt32(async.MaximumRetryAttempts) != 1 || aws.ToInt32(async.MaximumEventAgeInSeconds) != 300 {
+		return fmt.Errorf("asynchronous invocations: %d retries, %d s event age; want 1 and 300",
 			aws.ToInt32(async.MaximumRetryAttempts), aws.ToInt32(async.MaximumEventAgeInSeconds))
+	}
+	queue := "arn:aws:sqs:" + region + ":" + accountID + ":" + name + "-async-failures"
+	if d := async.DestinationConfig; d == nil || d.OnFailure == nil || aws.ToString(d.OnFailure.Destination) != queue {
+		return fmt.Errorf("asynchronous failures go to %+v, want %s", async.DestinationConfig, queue)
+	}
+	return e.checkFailureQueue(name + "-async-failures")
+}
+
+// checkFailureQueue checks that the on-failure queue exists, is encrypted
+// and keeps what it receives 14 days.
+func (e *emulator) checkFailureQueue(name string) error {
+	var url struct {
+		QueueURL string `json:"QueueUrl"`
+	}
+	if err := e.awsJSON0("sqs", "AmazonSQS.GetQueueUrl", map[string]string{"QueueName": name}, &url); err != nil {
+		return fmt.Errorf("failure queue: %w", err)
+	}
+	var attrs struct{ Attributes map[string]string }
+	in := map[string]any{"QueueUrl": url.QueueURL, "AttributeNames": []string{"All"}}
+	if err := e.awsJSON0("sqs", "AmazonSQS.GetQueueAttributes", in, &attrs); err != nil {
+		return err
+	}
+	if a := attrs.Attributes; a["MessageRetentionPeriod"] != "1209600" || a["SqsManagedSseEnabled"] != "true" {
+		return fmt.Errorf("failure queue %s: retention %s s, SSE-SQS %s; want 1209600 and true", name, a["MessageRetentionPeriod"], a["SqsManagedSseEnabled"])
 	}
 	return nil
 }
@@ -309,6 +333,9 @@ func (e *emulator) checkRolePolicy(env environment, outs map[string]string) erro
 		if st.Sid == "AudioStreamPut" && !slices.Equal(st.Resource, []string{outs["audio_stream_arn"]}) {
 			return fmt.Errorf("AudioStreamPut on %v, want the environment's stream %s only", st.Resource, outs["audio_stream_arn"])
 		}
+		if queue := "arn:aws:sqs:" + region + ":" + accountID + ":" + p + "-async-failures"; st.Sid == "AsyncFailureDestination" && !slices.Equal(st.Resource, []string{queue}) {
+			return fmt.Errorf("AsyncFailureDestination on %v, want the function's own queue %s only", st.Resource, queue)
+		}
 	}
 	want := map[string][]string{
 		"TableItems":        {"dynamodb:BatchGetItem", "dynamodb:BatchWriteItem", "dynamodb:ConditionCheckItem", "dynamodb:DeleteItem", "dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"},
@@ -318,6 +345,8 @@ func (e *emulator) checkRolePolicy(env environment, outs map[string]string) erro
 		"ManageConnections": {"execute-api:ManageConnections"},
 		"InvokeSelf":        {"lambda:InvokeFunction"},
 		"OwnLogs":           {"logs:CreateLogStream", "logs:PutLogEvents"},
+		// Only its own failure queue (checked by the resource list below).
+		"AsyncFailureDestination": {"sqs:SendMessage"},
 	}
 	if env.tracing {
 		want["XRayWrite"] = []string{"xray:PutTelemetryRecords", "xray:PutTraceSegments"}
@@ -380,6 +409,10 @@ func (e *emulator) checkAlarms(env environment, outs map[string]string) error {
 			AlarmName, Namespace, MetricName string
 			Dimensions                       []struct{ Name, Value string } `xml:"Dimensions>member"`
 			AlarmActions                     []string                       `xml:"AlarmActions>member"`
+			EvaluationPeriods                int
+			DatapointsToAlarm                int
+			TreatMissingData                 string
+			EvaluateLowSampleCountPercentile string
 		} `xml:"DescribeAlarmsResult>MetricAlarms>member"`
 	}
 	p := env.prefix()
@@ -394,6 +427,9 @@ func (e *emulator) checkAlarms(env environment, outs map[string]string) error {
 		p + "-internal-errors":              ns + " ConnectionErrors ErrorCode=INTERNAL_ERROR",
 		p + "-service-unavailable":          ns + " ConnectionErrors ErrorCode=SERVICE_UNAVAILABLE",
 		p + "-session-creation-latency-p95": ns + " SessionCreationLatency",
+		p + "-sweep-stopped":                ns + " SweepCompleted",
+		p + "-async-events-dropped":         "AWS/Lambda AsyncEventsDropped",
+		p + "-async-failures-queued":        "AWS/SQS ApproximateNumberOfMessagesVisible",
 	}
 	got := map[string]string{}
 	var topic string
@@ -409,6 +445,15 @@ func (e *emulator) checkAlarms(env environment, outs map[string]string) error {
 			return fmt.Errorf("alarm %s notifies %v, want the one alarm topic", a.AlarmName, a.AlarmActions)
 		}
 		topic = a.AlarmActions[0]
+		if err := checkAlarmRule(p, a.AlarmName, a.EvaluationPeriods, a.DatapointsToAlarm, a.TreatMissingData, a.EvaluateLowSampleCountPercentile); err != nil {
+			return err
+		}
+	}
+	if env.alarmTopic != "" && topic != env.alarmTopic {
+		return fmt.Errorf("alarms notify %s, want the existing topic %s", topic, env.alarmTopic)
+	}
+	if env.alarmTopic != "" {
+		return nil // someone else's topic: its subscriptions are not ours
 	}
 	if !maps.Equal(got, want) {
 		return fmt.Errorf("alarms %v, want %v", got, want)
@@ -422,6 +467,29 @@ func (e *emulator) checkAlarms(env environment, outs map[string]string) error {
 	if n := len(subs.Subscriptions); (env.alarmEmail == "" && n != 0) ||
 		(env.alarmEmail != "" && (n != 1 || subs.Subscriptions[0].Protocol != "email" || subs.Subscriptions[0].Endpoint != env.alarmEmail)) {
 		return fmt.Errorf("alarm topic subscriptions %+v, want %q by e-mail", subs.Subscriptions, env.alarmEmail)
+	}
+	return nil
+}
+
+// checkAlarmRule checks when an alarm fires: rates and latency on 2 bad
+// periods of 3 (the tfvars), lost work on one, the sweep's silence on two
+// empty periods, missing data included.
+func checkAlarmRule(prefix, name string, periods, datapoints int, missing, lowSample string) error {
+	type rule struct {
+		periods, datapoints int
+		missing, lowSample  string
+	}
+	want := rule{3, 2, "notBreaching", ""}
+	switch name {
+	case prefix + "-session-creation-latency-p95":
+		want.lowSample = "ignore"
+	case prefix + "-sweep-stopped":
+		want = rule{2, 2, "breaching", ""}
+	case prefix + "-async-events-dropped", prefix + "-async-failures-queued":
+		want = rule{1, 0, "notBreaching", ""}
+	}
+	if got := (rule{periods, datapoints, missing, lowSample}); got != want {
+		return fmt.Errorf("alarm %s fires on %+v, want %+v", name, got, want)
 	}
 	return nil
 }
@@ -451,6 +519,48 @@ func (e *emulator) checkAccessLogs(env environment, outs map[string]string) erro
 	}
 	if len(groups.LogGroups) != 1 {
 		return fmt.Errorf("access log group %s: found %v", group, groups.LogGroups)
+	}
+	return nil
+}
+
+// checkStage checks the stage's execution logging level (and that message
+// data is never traced).
+func (e *emulator) checkStage(env environment, outs map[string]string) error {
+	var stage struct {
+		DefaultRouteSettings struct {
+			LoggingLevel     string `json:"loggingLevel"`
+			DataTraceEnabled bool   `json:"dataTraceEnabled"`
+		} `json:"defaultRouteSettings"`
+	}
+	if err := e.rest("apigateway", http.MethodGet, "/v2/apis/"+outs["api_id"]+"/stages/"+env.name, &stage); err != nil {
+		return err
+	}
+	if s := stage.DefaultRouteSettings; s.LoggingLevel != env.executionLogging || s.DataTraceEnabled {
+		return fmt.Errorf("stage logs executions at %q (data trace %v), want %q and never data", s.LoggingLevel, s.DataTraceEnabled, env.executionLogging)
+	}
+	return nil
+}
+
+// checkUserPool checks who sends the pool's mail: SES through the given
+// identity (DEVELOPER), or Cognito's default sender.
+func (e *emulator) checkUserPool(env environment, outs map[string]string) error {
+	var pool struct {
+		UserPool struct {
+			EmailConfiguration struct {
+				EmailSendingAccount, SourceArn, From string
+			}
+		}
+	}
+	if err := e.awsJSON("cognito-idp", "AWSCognitoIdentityProviderService.DescribeUserPool", map[string]string{"UserPoolId": outs["user_pool_id"]}, &pool); err != nil {
+		return err
+	}
+	got := pool.UserPool.EmailConfiguration
+	want := "COGNITO_DEFAULT"
+	if env.sesIdentity != "" {
+		want = "DEVELOPER"
+	}
+	if got.EmailSendingAccount != want || got.SourceArn != env.sesIdentity {
+		return fmt.Errorf("user pool mail %+v, want %s through %q", got, want, env.sesIdentity)
 	}
 	return nil
 }

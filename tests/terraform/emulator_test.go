@@ -11,6 +11,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"time"
 
@@ -60,6 +61,16 @@ func (e *emulator) awsJSON(service, target string, in, out any) error {
 	return e.call(service, http.MethodPost, "/", hdr, body, out)
 }
 
+// awsJSON0 calls an AWS JSON 1.0 operation, as SQS speaks.
+func (e *emulator) awsJSON0(service, target string, in, out any) error {
+	body, err := json.Marshal(in)
+	if err != nil {
+		return err
+	}
+	hdr := http.Header{"Content-Type": {"application/x-amz-json-1.0"}, "X-Amz-Target": {target}}
+	return e.call(service, http.MethodPost, "/", hdr, body, out)
+}
+
 // query calls an AWS query-protocol operation (form in, XML out), as IAM,
 // CloudWatch and SNS speak.
 func (e *emulator) query(service, apiVersion string, form url.Values, out any) error {
@@ -94,7 +105,7 @@ func (e *emulator) call(service, method, path string, hdr http.Header, body []by
 		return err
 	}
 	if resp.StatusCode != http.StatusOK {
-		return &apiError{status: resp.StatusCode, call: service + " " + method + " " + path, body: string(data)}
+		return &apiError{status: resp.StatusCode, call: service + " " + method + " " + path, body: string(data), errorType: resp.Header.Get("X-Amzn-Errortype")}
 	}
 	if strings.Contains(resp.Header.Get("Content-Type"), "xml") || bytes.HasPrefix(bytes.TrimSpace(data), []byte("<")) {
 		return xml.Unmarshal(data, out)
@@ -105,12 +116,37 @@ func (e *emulator) call(service, method, path string, hdr http.Header, body []by
 // apiError is an AWS API's refusal, kept apart so that a check can tell
 // "not found" from a broken call.
 type apiError struct {
-	status int
-	call   string
-	body   string
+	status    int
+	call      string
+	body      string
+	errorType string // X-Amzn-ErrorType, when the service sends it
 }
 
 func (e *apiError) Error() string { return fmt.Sprintf("%s: %d: %s", e.call, e.status, e.body) }
+
+var (
+	xmlCode  = regexp.MustCompile(`<Code>([^<]+)</Code>`)
+	jsonType = regexp.MustCompile(`"(?:__type|code|Code)"\s*:\s*"(?:[^"#]*#)?([^"]+)"`)
+)
+
+// code is the AWS error code of the answer: from the X-Amzn-ErrorType
+// header (JSON services), a JSON body's __type, or a query service's XML
+// <Code>, without namespace or trailing ":..." details.
+func (e *apiError) code() string {
+	c := e.errorType
+	if c == "" {
+		if m := jsonType.FindStringSubmatch(e.body); m != nil {
+			c = m[1]
+		} else if m := xmlCode.FindStringSubmatch(e.body); m != nil {
+			c = m[1]
+		}
+	}
+	c, _, _ = strings.Cut(c, ":")
+	if i := strings.LastIndex(c, "#"); i >= 0 {
+		c = c[i+1:]
+	}
+	return c
+}
 
 // tagStream puts tags on a Kinesis stream. moto 5.2.1 drops the Tags of
 // CreateStream, which Kinesis itself keeps; the apply test puts back what
@@ -118,4 +154,16 @@ func (e *apiError) Error() string { return fmt.Sprintf("%s: %d: %s", e.call, e.s
 func (e *emulator) tagStream(name string, tags map[string]string) error {
 	var out struct{}
 	return e.awsJSON("kinesis", "Kinesis_20131202.AddTagsToStream", map[string]any{"StreamName": name, "Tags": tags}, &out)
+}
+
+// createTopic creates an SNS topic outside Terraform (a team's pager topic
+// the alarms may be pointed at) and returns its ARN.
+func (e *emulator) createTopic(name string) (string, error) {
+	var out struct {
+		Arn string `xml:"CreateTopicResult>TopicArn"`
+	}
+	if err := e.query("sns", "2010-03-31", url.Values{"Action": {"CreateTopic"}, "Name": {name}}, &out); err != nil {
+		return "", err
+	}
+	return out.Arn, nil
 }

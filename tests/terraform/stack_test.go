@@ -11,7 +11,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -30,12 +29,26 @@ type stack struct {
 }
 
 // newStack copies the root module at src (with its modules, without its S3
-// backend, tests and working directories) to work/name and runs terraform
-// init there. work outlives the (sub)test deploying the stack, since the
-// stack's state must survive until its destroy.
+// backend and tests) to work/name and runs terraform init there. work
+// outlives the (sub)test deploying the stack, since the stack's state must
+// survive until its destroy. The account stack is applied this way, with the
+// terraform CLI, not through terraform-plugin-testing: its destroy cannot run
+// on moto (see TestEveryEnvironmentAppliesOnMoto), and the framework destroys
+// whatever a TestCase leaves in its state.
 func newStack(t *testing.T, tf *terraformCLI, work, name, src string, vars ...string) *stack {
 	t.Helper()
 	dir := filepath.Join(work, name)
+	copyModule(t, src, dir)
+	s := &stack{name: name, dir: dir, tf: tf, vars: vars}
+	s.step(t, "init", "init", "-input=false")
+	return s
+}
+
+// copyModule copies the .tf files of the root module at src, with its
+// modules, to dst: without the S3 backend (tests keep local state), the
+// tests and the working directories.
+func copyModule(t *testing.T, src, dst string) {
+	t.Helper()
 	err := filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -48,7 +61,7 @@ func newStack(t *testing.T, tf *terraformCLI, work, name, src string, vars ...st
 			if d.Name() == ".terraform" || d.Name() == "tests" {
 				return filepath.SkipDir
 			}
-			return os.MkdirAll(filepath.Join(dir, rel), 0o755)
+			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
 		}
 		if filepath.Ext(path) != ".tf" || rel == "backend.tf" {
 			return nil
@@ -57,23 +70,10 @@ func newStack(t *testing.T, tf *terraformCLI, work, name, src string, vars ...st
 		if err != nil {
 			return err
 		}
-		return os.WriteFile(filepath.Join(dir, rel), b, 0o644)
+		return os.WriteFile(filepath.Join(dst, rel), b, 0o644)
 	})
 	require.NoError(t, err)
-	s := &stack{name: name, dir: dir, tf: tf, vars: vars}
-	// Stacks deploy in parallel, but their inits share one plugin cache,
-	// which Terraform does not make safe for concurrent use: parallel inits
-	// into a fresh cache fail with "failed to create directory" or "after
-	// installing ... it is still not detected". Inits take a second; they
-	// take turns.
-	initTurn.Lock()
-	defer initTurn.Unlock()
-	s.step(t, "init", "init", "-input=false")
-	return s
 }
-
-// initTurn serialises terraform init across the parallel stacks of a test.
-var initTurn sync.Mutex
 
 // apply applies the deployment with extra -var arguments on top of its own.
 func (s *stack) apply(t *testing.T, extra ...string) {
@@ -146,17 +146,16 @@ func (s *stack) step(t *testing.T, what string, args ...string) {
 	t.Logf("%s: %s: %s", s.name, what, time.Since(start).Round(100*time.Millisecond))
 }
 
-// terraformCLI runs one terraform binary with an environment of its own.
+// terraformCLI runs one terraform binary with this process's environment,
+// the one startAcceptance set (and terraform-plugin-testing uses).
 type terraformCLI struct {
 	bin string
-	env []string
 }
 
 // run runs terraform in dir and returns its standard output; a failure's
 // error carries what terraform printed on standard error.
 func (c *terraformCLI) run(dir string, args ...string) (string, error) {
 	cmd := exec.Command(c.bin, append([]string{"-chdir=" + dir}, args...)...)
-	cmd.Env = c.env
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {

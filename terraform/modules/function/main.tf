@@ -16,6 +16,8 @@ locals {
   # invocation already has its permissions).
   function_arn  = "arn:${local.partition}:lambda:${local.region}:${local.account_id}:function:${var.function_name}"
   log_group_arn = "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:${aws_cloudwatch_log_group.this.name}"
+  # Built from the name too, for the same reason.
+  async_failures_arn = "arn:${local.partition}:sqs:${local.region}:${local.account_id}:${var.function_name}-async-failures"
 
   # @connections management API of this API's stage only: post (send), get
   # (connection info) and delete (close).
@@ -95,6 +97,14 @@ locals {
         Action   = ["logs:CreateLogStream", "logs:PutLogEvents"]
         Resource = ["${local.log_group_arn}:*"]
       },
+      {
+        # Lambda delivers failed asynchronous events to the on-failure
+        # destination with the function's own role.
+        Sid      = "AsyncFailureDestination"
+        Effect   = "Allow"
+        Action   = ["sqs:SendMessage"]
+        Resource = [local.async_failures_arn]
+      },
     ],
     var.tracing_mode != "Active" ? [] : [
       {
@@ -170,17 +180,39 @@ resource "aws_lambda_function" "this" {
 }
 
 # Asynchronous invocations are the function's own welcome messages and
-# EventBridge's sweep. Lambda retries a function error only after about a
-# minute (then two more), and keeps a throttled event queued for up to six
-# hours, retrying from one second with exponential backoff. A welcome is
-# worth sending only while the client still waits for it, and the next
-# sweep (a minute later) supersedes a failed one: a failed event is not
-# retried, and a throttled one is dropped once a minute old (the smallest
-# age Lambda accepts).
+# EventBridge's sweep. Lambda retries a function error after about a minute
+# (then two minutes more), and keeps a throttled event queued, retrying from
+# one second with exponential backoff, for up to six hours. A welcome is worth
+# sending while its client may still be connected, and the sweep is
+# idempotent: one retry (async_maximum_retry_attempts) and five minutes of
+# age (async_maximum_event_age_seconds) ride out a transient fault or a burst
+# of throttling without delivering hour-old welcomes. What still fails is not
+# only logged: Lambda sends the event, with the error, to the on-failure
+# queue, where it stays 14 days for whoever answers the queue-depth alarm.
 resource "aws_lambda_function_event_invoke_config" "this" {
   function_name                = aws_lambda_function.this.function_name
-  maximum_retry_attempts       = 0
-  maximum_event_age_in_seconds = 60
+  maximum_retry_attempts       = var.async_maximum_retry_attempts
+  maximum_event_age_in_seconds = var.async_maximum_event_age_seconds
+
+  destination_config {
+    on_failure {
+      destination = aws_sqs_queue.async_failures.arn
+    }
+  }
+
+  # Lambda checks the execution role's sqs:SendMessage when the destination
+  # is set.
+  depends_on = [aws_iam_role_policy.this]
+}
+
+# Encrypted with SQS-managed keys (SSE-SQS): no KMS key or permission to
+# manage, and failed events may carry session ids.
+#tfsec:ignore:aws-sqs-queue-encryption-use-cmk SSE-SQS encrypts at rest without a key policy to maintain; the events hold no secrets.
+resource "aws_sqs_queue" "async_failures" {
+  name                      = "${var.function_name}-async-failures"
+  message_retention_seconds = 1209600 # 14 days, the most SQS keeps
+  sqs_managed_sse_enabled   = true
+  tags                      = var.tags
 }
 
 # Scheduled sweep: EventBridge delivers its envelope

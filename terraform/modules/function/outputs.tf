@@ -28,6 +28,16 @@ output "log_group_name" {
   value       = aws_cloudwatch_log_group.this.name
 }
 
+output "async_failures_queue_name" {
+  description = "Name of the SQS queue receiving asynchronous invocations that failed for good (on-failure destination)."
+  value       = aws_sqs_queue.async_failures.name
+}
+
+output "async_failures_queue_url" {
+  description = "URL of that queue, to read the failed events."
+  value       = aws_sqs_queue.async_failures.url
+}
+
 output "policy_statements" {
   description = "Statements of the execution role's inline policy (for review and tests)."
   value       = local.policy_statements
@@ -54,6 +64,12 @@ output "configuration" {
     sweep_schedule_expression = one(aws_cloudwatch_event_rule.sweep[*].schedule_expression)
     async_retry_attempts      = aws_lambda_function_event_invoke_config.this.maximum_retry_attempts
     async_max_event_age       = aws_lambda_function_event_invoke_config.this.maximum_event_age_in_seconds
+    async_on_failure          = one(aws_lambda_function_event_invoke_config.this.destination_config[0].on_failure[*].destination)
+    async_failures_queue = {
+      arn               = aws_sqs_queue.async_failures.arn
+      retention_seconds = aws_sqs_queue.async_failures.message_retention_seconds
+      sse               = aws_sqs_queue.async_failures.sqs_managed_sse_enabled
+    }
     sweep_permission = one([for p in aws_lambda_permission.sweep : {
       principal  = p.principal
       source_arn = p.source_arn

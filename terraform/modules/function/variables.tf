@@ -167,6 +167,28 @@ variable "schedule_expression" {
   }
 }
 
+variable "async_maximum_retry_attempts" {
+  description = "Retries of a failed asynchronous invocation (the welcome after $connect, the sweep); Lambda waits about a minute before the first."
+  type        = number
+  default     = 1
+
+  validation {
+    condition     = contains([0, 1, 2], var.async_maximum_retry_attempts)
+    error_message = "async_maximum_retry_attempts must be 0, 1 or 2."
+  }
+}
+
+variable "async_maximum_event_age_seconds" {
+  description = "Age after which Lambda stops retrying an asynchronous event (throttled or failed) and sends it to the on-failure queue."
+  type        = number
+  default     = 300
+
+  validation {
+    condition     = var.async_maximum_event_age_seconds >= 60 && var.async_maximum_event_age_seconds <= 21600
+    error_message = "async_maximum_event_age_seconds must be between 60 and 21600."
+  }
+}
+
 variable "tags" {
   description = "Tags added to every resource of the module."
   type        = map(string)

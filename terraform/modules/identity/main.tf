@@ -25,6 +25,18 @@ resource "aws_cognito_user_pool" "this" {
     }
   }
 
+  # Cognito's own sender sends a few dozen messages a day and AWS calls it
+  # unfit for production; with an SES identity the pool sends through the
+  # account's SES (DEVELOPER), under its quotas and reputation.
+  dynamic "email_configuration" {
+    for_each = var.ses_identity_arn == null ? [] : [1]
+    content {
+      email_sending_account = "DEVELOPER"
+      source_arn            = var.ses_identity_arn
+      from_email_address    = var.email_from_address
+    }
+  }
+
   account_recovery_setting {
     recovery_mechanism {
       name     = "verified_email"

@@ -22,3 +22,8 @@ output "deletion_protection" {
   description = "Deletion protection of the pool (ACTIVE or INACTIVE)."
   value       = aws_cognito_user_pool.this.deletion_protection
 }
+
+output "email_sending_account" {
+  description = "Who sends the pool's mail: COGNITO_DEFAULT, or DEVELOPER (through the SES identity)."
+  value       = var.ses_identity_arn == null ? "COGNITO_DEFAULT" : one(aws_cognito_user_pool.this.email_configuration[*].email_sending_account)
+}

@@ -47,6 +47,23 @@ variable "refresh_token_validity_days" {
   }
 }
 
+variable "email_from_address" {
+  description = "From address of the pool's mail when sent through SES (ses_identity_arn); null with ses_identity_arn null keeps Cognito's default sender."
+  type        = string
+  default     = null
+}
+
+variable "ses_identity_arn" {
+  description = "Verified SES identity the pool sends its mail with (email_sending_account = DEVELOPER); null: Cognito's default sender, limited to a few dozen messages a day."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = (var.ses_identity_arn == null) == (var.email_from_address == null)
+    error_message = "ses_identity_arn and email_from_address go together."
+  }
+}
+
 variable "tags" {
   description = "Tags added to every resource of the module."
   type        = map(string)

@@ -12,6 +12,9 @@ locals {
 
   ns = var.metrics_namespace
 
+  # The environment's own topic, or the existing one alarms were pointed at.
+  topic_arn = var.alarm_topic_arn != null ? var.alarm_topic_arn : aws_sns_topic.alarms[0].arn
+
   # Alarms page for faults only: the service failing (its own INTERNAL_ERROR
   # and SERVICE_UNAVAILABLE answers, function errors, throttles, API Gateway
   # failing to call the function). Refusals are the service working as
@@ -61,15 +64,23 @@ locals {
 #tfsec:ignore:aws-sns-topic-encryption-use-cmk CloudWatch cannot publish to a topic under the AWS managed key; pass sns_kms_key_id for a customer managed key.
 #tfsec:ignore:aws-sns-enable-topic-encryption Alarm notifications carry no secrets; pass sns_kms_key_id to encrypt with a customer managed key.
 resource "aws_sns_topic" "alarms" {
+  count = var.alarm_topic_arn == null ? 1 : 0
+
   name              = "${var.name_prefix}-alarms"
   kms_master_key_id = var.sns_kms_key_id
   tags              = var.tags
 }
 
+# The topic became optional (alarm_topic_arn): existing states keep theirs.
+moved {
+  from = aws_sns_topic.alarms
+  to   = aws_sns_topic.alarms[0]
+}
+
 resource "aws_sns_topic_subscription" "email" {
   count = var.alarm_email == null ? 0 : 1
 
-  topic_arn = aws_sns_topic.alarms.arn
+  topic_arn = aws_sns_topic.alarms[0].arn
   protocol  = "email"
   endpoint  = var.alarm_email
 }
@@ -85,11 +96,12 @@ resource "aws_cloudwatch_metric_alarm" "fault" {
   statistic           = "Sum"
   period              = var.period_seconds
   evaluation_periods  = var.evaluation_periods
+  datapoints_to_alarm = var.datapoints_to_alarm
   comparison_operator = "GreaterThanThreshold"
   threshold           = each.value.threshold
   treat_missing_data  = "notBreaching"
-  alarm_actions       = [aws_sns_topic.alarms.arn]
-  ok_actions          = [aws_sns_topic.alarms.arn]
+  alarm_actions       = [local.topic_arn]
+  ok_actions          = [local.topic_arn]
   tags                = var.tags
 }
 
@@ -104,11 +116,82 @@ resource "aws_cloudwatch_metric_alarm" "session_creation_latency" {
   unit                = "Milliseconds"
   period              = var.period_seconds
   evaluation_periods  = var.evaluation_periods
+  datapoints_to_alarm = var.datapoints_to_alarm
   comparison_operator = "GreaterThanThreshold"
   threshold           = var.session_creation_p95_threshold_ms
   treat_missing_data  = "notBreaching"
-  alarm_actions       = [aws_sns_topic.alarms.arn]
-  ok_actions          = [aws_sns_topic.alarms.arn]
+  # A p95 of five creations is one slow speaker, not a fault: periods with
+  # too few samples for a percentile are neither breaching nor OK.
+  evaluate_low_sample_count_percentiles = "ignore"
+  alarm_actions                         = [local.topic_arn]
+  ok_actions                            = [local.topic_arn]
+  tags                                  = var.tags
+}
+
+# The sweep publishes SweepCompleted (1) after every sweep that finished,
+# every minute. Silence is the fault: a disabled or deleted schedule, a
+# missing permission, a sweep that fails or times out. Missing data therefore
+# breaches, and sweep_silence_periods empty periods in a row page.
+resource "aws_cloudwatch_metric_alarm" "sweep_heartbeat" {
+  count = var.sweep_enabled ? 1 : 0
+
+  alarm_name          = "${var.name_prefix}-sweep-stopped"
+  alarm_description   = "No sweep finished for ${var.sweep_silence_periods * var.period_seconds / 60} minutes: silent connections are not closed, expired sessions not ended, counts not repaired."
+  namespace           = local.ns
+  metric_name         = "SweepCompleted"
+  statistic           = "Sum"
+  period              = var.period_seconds
+  evaluation_periods  = var.sweep_silence_periods
+  datapoints_to_alarm = var.sweep_silence_periods
+  comparison_operator = "LessThanThreshold"
+  threshold           = 1
+  treat_missing_data  = "breaching"
+  alarm_actions       = [local.topic_arn]
+  ok_actions          = [local.topic_arn]
+  tags                = var.tags
+}
+
+locals {
+  # Work that is lost or parked: one occurrence is worth a look, so these
+  # alarm on a single period, unlike the rates above.
+  lost_work_alarms = merge(
+    {
+      "async-events-dropped" = {
+        description = "Lambda dropped asynchronous events (welcomes, sweeps) it could neither run nor deliver to the on-failure queue."
+        namespace   = "AWS/Lambda"
+        metric      = "AsyncEventsDropped"
+        dimensions  = local.function_dimensions
+        statistic   = "Sum"
+      }
+    },
+    var.async_failures_queue_name == null ? {} : {
+      "async-failures-queued" = {
+        description = "Failed asynchronous events wait in ${var.async_failures_queue_name} (kept 14 days): read them, fix the cause, then purge the queue."
+        namespace   = "AWS/SQS"
+        metric      = "ApproximateNumberOfMessagesVisible"
+        dimensions  = { QueueName = var.async_failures_queue_name }
+        statistic   = "Maximum"
+      }
+    },
+  )
+}
+
+resource "aws_cloudwatch_metric_alarm" "lost_work" {
+  for_each = local.lost_work_alarms
+
+  alarm_name          = "${var.name_prefix}-${each.key}"
+  alarm_description   = each.value.description
+  namespace           = each.value.namespace
+  metric_name         = each.value.metric
+  dimensions          = each.value.dimensions
+  statistic           = each.value.statistic
+  period              = var.period_seconds
+  evaluation_periods  = 1
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = 0
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [local.topic_arn]
+  ok_actions          = [local.topic_arn]
   tags                = var.tags
 }
 
@@ -158,6 +241,7 @@ resource "aws_cloudwatch_dashboard" "this" {
           metrics = [
             [local.ns, "ActiveSessions", { stat = "Maximum" }],
             [local.ns, "TotalListeners", { stat = "Maximum" }],
+            [local.ns, "SweepCompleted", { stat = "Sum", label = "sweeps completed" }],
           ]
         }
       },
@@ -205,6 +289,7 @@ resource "aws_cloudwatch_dashboard" "this" {
             [".", "Errors", ".", ".", { stat = "Sum" }],
             [".", "Throttles", ".", ".", { stat = "Sum" }],
             [".", "ConcurrentExecutions", ".", ".", { stat = "Maximum" }],
+            [".", "AsyncEventsDropped", ".", ".", { stat = "Sum" }],
             [".", "Duration", ".", ".", { stat = "p95", yAxis = "right" }],
           ]
         }

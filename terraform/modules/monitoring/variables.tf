@@ -24,7 +24,7 @@ variable "stage_name" {
 }
 
 variable "metrics_namespace" {
-  description = "CloudWatch namespace of the application's EMF metrics (SessionCreationLatency, ListenerJoinLatency, HeartbeatLatency, ActiveSessions, TotalListeners, ConnectionErrors by ErrorCode, RateLimitExceeded): the function's METRICS_NAMESPACE, one per environment."
+  description = "CloudWatch namespace of the application's EMF metrics (SessionCreationLatency, ListenerJoinLatency, HeartbeatLatency, ActiveSessions, TotalListeners, SweepCompleted, ConnectionErrors by ErrorCode, RateLimitExceeded): the function's METRICS_NAMESPACE, one per environment."
   type        = string
 
   validation {
@@ -41,6 +41,22 @@ variable "alarm_email" {
   validation {
     condition     = var.alarm_email == null || can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", var.alarm_email))
     error_message = "alarm_email must be an e-mail address or null."
+  }
+}
+
+variable "alarm_topic_arn" {
+  description = "ARN of an existing SNS topic (the team's pager, for example) every alarm notifies instead of a topic of this module; null creates <name_prefix>-alarms."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.alarm_topic_arn == null || can(regex("^arn:[a-z-]+:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}$", var.alarm_topic_arn))
+    error_message = "alarm_topic_arn must be an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME) or null."
+  }
+
+  validation {
+    condition     = var.alarm_topic_arn == null || var.alarm_email == null
+    error_message = "Give alarm_email or alarm_topic_arn, not both: this module subscribes addresses only to a topic of its own."
   }
 }
 
@@ -62,14 +78,48 @@ variable "period_seconds" {
 }
 
 variable "evaluation_periods" {
-  description = "Consecutive breaching periods before an alarm fires."
+  description = "N of the M-of-N rule of the fault and latency alarms: the most recent periods looked at."
   type        = number
-  default     = 1
+  default     = 3
 
   validation {
     condition     = var.evaluation_periods >= 1 && var.evaluation_periods <= 10
     error_message = "evaluation_periods must be between 1 and 10."
   }
+}
+
+variable "datapoints_to_alarm" {
+  description = "M of the M-of-N rule: breaching periods among the last evaluation_periods before a fault or latency alarm fires (one bad period alone does not page)."
+  type        = number
+  default     = 2
+
+  validation {
+    condition     = var.datapoints_to_alarm >= 1 && var.datapoints_to_alarm <= var.evaluation_periods
+    error_message = "datapoints_to_alarm must be between 1 and evaluation_periods."
+  }
+}
+
+variable "sweep_enabled" {
+  description = "The sweep is scheduled: alarm when its SweepCompleted heartbeat stops."
+  type        = bool
+  default     = true
+}
+
+variable "sweep_silence_periods" {
+  description = "Periods in a row without a finished sweep before the sweep-stopped alarm fires (the sweep runs every minute)."
+  type        = number
+  default     = 2
+
+  validation {
+    condition     = var.sweep_silence_periods >= 1 && var.sweep_silence_periods <= 10
+    error_message = "sweep_silence_periods must be between 1 and 10."
+  }
+}
+
+variable "async_failures_queue_name" {
+  description = "Name of the function's on-failure SQS queue; any message there alarms. Null: no such alarm."
+  type        = string
+  default     = null
 }
 
 variable "function_errors_threshold" {

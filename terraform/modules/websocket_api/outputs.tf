@@ -68,6 +68,7 @@ output "configuration" {
     throttling_burst_limit    = one(aws_apigatewayv2_stage.this.default_route_settings[*].throttling_burst_limit)
     throttling_rate_limit     = one(aws_apigatewayv2_stage.this.default_route_settings[*].throttling_rate_limit)
     detailed_metrics_enabled  = one(aws_apigatewayv2_stage.this.default_route_settings[*].detailed_metrics_enabled)
+    execution_logging_level   = one(aws_apigatewayv2_stage.this.default_route_settings[*].logging_level)
     access_log_format         = one(aws_apigatewayv2_stage.this.access_log_settings[*].format)
     access_log_retention_days = aws_cloudwatch_log_group.access.retention_in_days
     routes_permission_arn     = aws_lambda_permission.routes.source_arn

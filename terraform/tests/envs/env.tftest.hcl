@@ -27,7 +27,7 @@ variables {
       memory_size                   = 256, tracing_mode = "PassThrough", xray_statement = false
       max_listeners                 = "50", sessions_per_hour = "200", joins_per_min = "60", attempts_per_min = "120", heartbeats_per_min = "4"
       log_level                     = "debug", log_retention_days = 1, audio_retention_hours = 24
-      throttling_burst              = 100, throttling_rate = 50, detailed_metrics = false
+      throttling_burst              = 100, throttling_rate = 50, detailed_metrics = false, execution_logging = "INFO"
       alarm_function_errors         = 20, alarm_function_throttles = 10, alarm_api_errors = 50, alarm_fault_responses = 20
       user_pool_deletion_protection = "INACTIVE"
     }
@@ -36,7 +36,7 @@ variables {
       memory_size                   = 512, tracing_mode = "Active", xray_statement = true
       max_listeners                 = "500", sessions_per_hour = "50", joins_per_min = "10", attempts_per_min = "20", heartbeats_per_min = "2"
       log_level                     = "info", log_retention_days = 3, audio_retention_hours = 24
-      throttling_burst              = 200, throttling_rate = 200, detailed_metrics = false
+      throttling_burst              = 200, throttling_rate = 200, detailed_metrics = false, execution_logging = "ERROR"
       alarm_function_errors         = 10, alarm_function_throttles = 5, alarm_api_errors = 20, alarm_fault_responses = 10
       user_pool_deletion_protection = "INACTIVE"
     }
@@ -45,7 +45,7 @@ variables {
       memory_size                   = 1024, tracing_mode = "Active", xray_statement = true
       max_listeners                 = "500", sessions_per_hour = "50", joins_per_min = "10", attempts_per_min = "20", heartbeats_per_min = "2"
       log_level                     = "info", log_retention_days = 7, audio_retention_hours = 48
-      throttling_burst              = 2000, throttling_rate = 1000, detailed_metrics = true
+      throttling_burst              = 2000, throttling_rate = 1000, detailed_metrics = true, execution_logging = "ERROR"
       alarm_function_errors         = 5, alarm_function_throttles = 0, alarm_api_errors = 10, alarm_fault_responses = 5
       user_pool_deletion_protection = "ACTIVE"
     }
@@ -175,7 +175,7 @@ run "iam" {
   command = apply
 
   assert {
-    condition     = [for s in jsondecode(module.function.configuration.policy_json).Statement : s.Sid] == concat(["TableItems", "IndexQuery", "SweepScan", "AudioStreamPut", "ManageConnections", "InvokeSelf", "OwnLogs"], var.expected[var.environment].xray_statement ? ["XRayWrite"] : [])
+    condition     = [for s in jsondecode(module.function.configuration.policy_json).Statement : s.Sid] == concat(["TableItems", "IndexQuery", "SweepScan", "AudioStreamPut", "ManageConnections", "InvokeSelf", "OwnLogs", "AsyncFailureDestination"], var.expected[var.environment].xray_statement ? ["XRayWrite"] : [])
     error_message = "Unexpected policy statements."
   }
 
@@ -273,7 +273,8 @@ run "api" {
       module.websocket_api.configuration.stage_deployment_id == module.websocket_api.configuration.deployment_id &&
       module.websocket_api.configuration.throttling_burst_limit == var.expected[var.environment].throttling_burst &&
       module.websocket_api.configuration.throttling_rate_limit == var.expected[var.environment].throttling_rate &&
-      module.websocket_api.configuration.detailed_metrics_enabled == var.expected[var.environment].detailed_metrics
+      module.websocket_api.configuration.detailed_metrics_enabled == var.expected[var.environment].detailed_metrics &&
+      module.websocket_api.configuration.execution_logging_level == var.expected[var.environment].execution_logging
     )
     error_message = "The stage must be deployed and throttled as the environment requires."
   }
@@ -310,9 +311,22 @@ run "monitoring_and_identity" {
       module.monitoring.alarms["${var.environment}-livecast-internal-errors"].threshold == var.expected[var.environment].alarm_fault_responses &&
       module.monitoring.alarms["${var.environment}-livecast-service-unavailable"].threshold == var.expected[var.environment].alarm_fault_responses &&
       module.monitoring.alarms["${var.environment}-livecast-session-creation-latency-p95"].threshold == 2000 &&
-      length(module.monitoring.alarms) == 6
+      length(module.monitoring.alarms) == 9
     )
-    error_message = "Alarm thresholds must follow the environment's tfvars."
+    error_message = "Alarm thresholds must follow the environment's tfvars (six fault and latency alarms, the sweep heartbeat, the two on lost asynchronous work)."
+  }
+
+  assert {
+    condition = alltrue([
+      for a in values(module.monitoring.alarms) : a.evaluation_periods == 3 && a.datapoints_to_alarm == 2
+      if !contains(["AsyncEventsDropped", "ApproximateNumberOfMessagesVisible", "SweepCompleted"], a.metric)
+    ])
+    error_message = "Every environment pages on 2 bad periods out of 3."
+  }
+
+  assert {
+    condition     = var.environment == "dev" || var.alarm_email != null || var.alarm_topic_arn != null
+    error_message = "Staging and prod alarms have a destination."
   }
 
   assert {
@@ -330,5 +344,10 @@ run "monitoring_and_identity" {
   assert {
     condition     = length(module.identity) == 1 && module.identity[0].deletion_protection == var.expected[var.environment].user_pool_deletion_protection && output.user_pool_id == "eu-west-1_MockPool1"
     error_message = "A user pool of its own, with deletion protection as the environment requires."
+  }
+
+  assert {
+    condition     = module.identity[0].email_sending_account == (var.cognito_ses_identity_arn == null ? "COGNITO_DEFAULT" : "DEVELOPER")
+    error_message = "The pool's mail goes through SES exactly when an SES identity is given."
   }
 }

@@ -94,3 +94,10 @@ mock_resource "aws_kinesis_stream" {
     arn = "arn:aws:kinesis:eu-west-1:123456789012:stream/mocked-livecast-audio"
   }
 }
+
+mock_resource "aws_sqs_queue" {
+  defaults = {
+    arn = "arn:aws:sqs:eu-west-1:123456789012:mocked-async-failures"
+    url = "https://sqs.eu-west-1.amazonaws.com/123456789012/mocked-async-failures"
+  }
+}

@@ -40,6 +40,12 @@ mock_provider "aws" {
     }
   }
 
+  mock_resource "aws_sqs_queue" {
+    defaults = {
+      arn = "arn:aws:sqs:eu-west-1:123456789012:dev-livecast-session-service-async-failures"
+    }
+  }
+
   mock_resource "aws_lambda_function" {
     defaults = {
       arn        = "arn:aws:lambda:eu-west-1:123456789012:function:dev-livecast-session-service"
@@ -112,10 +118,31 @@ run "function_is_an_arm64_custom_runtime_with_its_configuration" {
 
   assert {
     condition = (
-      aws_lambda_function_event_invoke_config.this.maximum_retry_attempts == 0 &&
-      aws_lambda_function_event_invoke_config.this.maximum_event_age_in_seconds == 60
+      aws_lambda_function_event_invoke_config.this.maximum_retry_attempts == 1 &&
+      aws_lambda_function_event_invoke_config.this.maximum_event_age_in_seconds == 300
     )
-    error_message = "A failed welcome or sweep is not retried (Lambda's first retry would come a minute late), and a throttled one is dropped after a minute, not six hours."
+    error_message = "A failed welcome or sweep is retried once, and a throttled one kept five minutes, not six hours."
+  }
+
+  assert {
+    condition = (
+      aws_lambda_function_event_invoke_config.this.destination_config[0].on_failure[0].destination == aws_sqs_queue.async_failures.arn &&
+      aws_sqs_queue.async_failures.name == "dev-livecast-session-service-async-failures" &&
+      aws_sqs_queue.async_failures.message_retention_seconds == 1209600 &&
+      aws_sqs_queue.async_failures.sqs_managed_sse_enabled
+    )
+    error_message = "Asynchronous events that fail for good go to an encrypted queue that keeps them 14 days."
+  }
+
+  assert {
+    condition = one([
+      for s in jsondecode(aws_iam_role_policy.this.policy).Statement : s
+      if s.Sid == "AsyncFailureDestination"
+      ]) == {
+      Sid      = "AsyncFailureDestination", Effect = "Allow", Action = ["sqs:SendMessage"]
+      Resource = ["arn:aws:sqs:eu-west-1:123456789012:dev-livecast-session-service-async-failures"]
+    }
+    error_message = "The role may send to its own failure queue only (Lambda delivers with the function's role)."
   }
 }
 
@@ -123,8 +150,8 @@ run "role_policy_is_least_privilege" {
   command = apply
 
   assert {
-    condition     = [for s in jsondecode(aws_iam_role_policy.this.policy).Statement : s.Sid] == ["TableItems", "IndexQuery", "SweepScan", "ManageConnections", "InvokeSelf", "OwnLogs"]
-    error_message = "The policy must have exactly the statements TableItems, IndexQuery, SweepScan, ManageConnections, InvokeSelf, OwnLogs."
+    condition     = [for s in jsondecode(aws_iam_role_policy.this.policy).Statement : s.Sid] == ["TableItems", "IndexQuery", "SweepScan", "ManageConnections", "InvokeSelf", "OwnLogs", "AsyncFailureDestination"]
+    error_message = "The policy must have exactly the statements TableItems, IndexQuery, SweepScan, ManageConnections, InvokeSelf, OwnLogs, AsyncFailureDestination."
   }
 
   assert {
@@ -233,7 +260,7 @@ run "audio_streams_may_only_be_put_to" {
   }
 
   assert {
-    condition     = [for s in jsondecode(aws_iam_role_policy.this.policy).Statement : s.Sid] == ["TableItems", "IndexQuery", "SweepScan", "AudioStreamPut", "ManageConnections", "InvokeSelf", "OwnLogs"]
+    condition     = [for s in jsondecode(aws_iam_role_policy.this.policy).Statement : s.Sid] == ["TableItems", "IndexQuery", "SweepScan", "AudioStreamPut", "ManageConnections", "InvokeSelf", "OwnLogs", "AsyncFailureDestination"]
     error_message = "An audio stream adds exactly one statement."
   }
 
@@ -283,8 +310,8 @@ run "active_tracing_adds_xray_write_only" {
 
   assert {
     condition = (
-      jsondecode(aws_iam_role_policy.this.policy).Statement[6].Sid == "XRayWrite" &&
-      jsondecode(aws_iam_role_policy.this.policy).Statement[6].Action == ["xray:PutTelemetryRecords", "xray:PutTraceSegments"]
+      jsondecode(aws_iam_role_policy.this.policy).Statement[7].Sid == "XRayWrite" &&
+      jsondecode(aws_iam_role_policy.this.policy).Statement[7].Action == ["xray:PutTelemetryRecords", "xray:PutTraceSegments"]
     )
     error_message = "Active tracing needs the X-Ray write actions, and only those."
   }

@@ -41,3 +41,41 @@ run "protected_pool" {
     error_message = "deletion_protection must turn on the pool's protection."
   }
 }
+
+run "default_sender_without_ses" {
+  command = apply
+
+  assert {
+    condition     = length(aws_cognito_user_pool.this.email_configuration) == 0 && output.email_sending_account == "COGNITO_DEFAULT"
+    error_message = "Without an SES identity the pool keeps Cognito's default sender."
+  }
+}
+
+run "mail_through_ses_when_given" {
+  command = apply
+
+  variables {
+    email_from_address = "Livecast <no-reply@example.org>"
+    ses_identity_arn   = "arn:aws:ses:eu-west-1:123456789012:identity/example.org"
+  }
+
+  assert {
+    condition = (
+      aws_cognito_user_pool.this.email_configuration[0].email_sending_account == "DEVELOPER" &&
+      aws_cognito_user_pool.this.email_configuration[0].source_arn == "arn:aws:ses:eu-west-1:123456789012:identity/example.org" &&
+      aws_cognito_user_pool.this.email_configuration[0].from_email_address == "Livecast <no-reply@example.org>" &&
+      output.email_sending_account == "DEVELOPER"
+    )
+    error_message = "With an SES identity the pool sends its mail through SES from the given address."
+  }
+}
+
+run "ses_needs_a_from_address" {
+  command = plan
+
+  variables {
+    ses_identity_arn = "arn:aws:ses:eu-west-1:123456789012:identity/example.org"
+  }
+
+  expect_failures = [var.ses_identity_arn]
+}

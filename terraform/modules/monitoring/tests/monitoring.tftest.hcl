@@ -29,16 +29,52 @@ run "alarms_page_for_faults_only" {
     condition = toset(output.alarm_names) == toset([
       "dev-livecast-function-errors", "dev-livecast-function-throttles", "dev-livecast-api-execution-errors",
       "dev-livecast-internal-errors", "dev-livecast-service-unavailable", "dev-livecast-session-creation-latency-p95",
+      "dev-livecast-sweep-stopped", "dev-livecast-async-events-dropped",
     ])
-    error_message = "Expected the six alarms, prefixed with the environment."
+    error_message = "Expected the eight alarms, prefixed with the environment (no queue given: no queue alarm)."
   }
 
   assert {
-    condition = alltrue(concat(
-      [for a in aws_cloudwatch_metric_alarm.fault : a.alarm_actions == toset(["arn:aws:sns:eu-west-1:123456789012:dev-livecast-alarms"])],
-      [aws_cloudwatch_metric_alarm.session_creation_latency.alarm_actions == toset(["arn:aws:sns:eu-west-1:123456789012:dev-livecast-alarms"])],
-    ))
+    condition     = alltrue([for a in values(output.alarms) : a.actions == toset(["arn:aws:sns:eu-west-1:123456789012:dev-livecast-alarms"])])
     error_message = "Every alarm must notify the alarm topic."
+  }
+
+  assert {
+    condition = alltrue([
+      for name in ["function-errors", "function-throttles", "api-execution-errors", "internal-errors", "service-unavailable", "session-creation-latency-p95"] :
+      output.alarms["dev-livecast-${name}"].datapoints_to_alarm == 2 && output.alarms["dev-livecast-${name}"].evaluation_periods == 3
+    ])
+    error_message = "Rate and latency alarms fire on 2 breaching periods out of 3, never on one."
+  }
+
+  assert {
+    condition     = aws_cloudwatch_metric_alarm.session_creation_latency.evaluate_low_sample_count_percentiles == "ignore"
+    error_message = "A p95 over a handful of creations must not page."
+  }
+
+  assert {
+    condition = (
+      aws_cloudwatch_metric_alarm.sweep_heartbeat[0].namespace == "SessionService/dev" &&
+      aws_cloudwatch_metric_alarm.sweep_heartbeat[0].metric_name == "SweepCompleted" &&
+      aws_cloudwatch_metric_alarm.sweep_heartbeat[0].statistic == "Sum" &&
+      aws_cloudwatch_metric_alarm.sweep_heartbeat[0].comparison_operator == "LessThanThreshold" &&
+      aws_cloudwatch_metric_alarm.sweep_heartbeat[0].threshold == 1 &&
+      aws_cloudwatch_metric_alarm.sweep_heartbeat[0].treat_missing_data == "breaching" &&
+      aws_cloudwatch_metric_alarm.sweep_heartbeat[0].evaluation_periods == 2 &&
+      aws_cloudwatch_metric_alarm.sweep_heartbeat[0].datapoints_to_alarm == 2
+    )
+    error_message = "Ten minutes without a finished sweep must page, silence included."
+  }
+
+  assert {
+    condition = (
+      output.alarms["dev-livecast-async-events-dropped"].namespace == "AWS/Lambda" &&
+      output.alarms["dev-livecast-async-events-dropped"].metric == "AsyncEventsDropped" &&
+      output.alarms["dev-livecast-async-events-dropped"].dimensions == tomap({ FunctionName = "dev-livecast-session-service" }) &&
+      output.alarms["dev-livecast-async-events-dropped"].threshold == 0 &&
+      output.alarms["dev-livecast-async-events-dropped"].evaluation_periods == 1
+    )
+    error_message = "One dropped asynchronous event must page."
   }
 
   assert {
@@ -99,7 +135,7 @@ run "alarms_page_for_faults_only" {
 
   assert {
     condition = alltrue([
-      for m in ["SessionCreationLatency", "ListenerJoinLatency", "HeartbeatLatency", "ActiveSessions", "TotalListeners", "ConnectionErrors", "RateLimitExceeded", "IntegrationError", "ClientError"] :
+      for m in ["SessionCreationLatency", "ListenerJoinLatency", "HeartbeatLatency", "ActiveSessions", "TotalListeners", "SweepCompleted", "ConnectionErrors", "RateLimitExceeded", "IntegrationError", "ClientError", "AsyncEventsDropped"] :
       strcontains(aws_cloudwatch_dashboard.this.dashboard_body, m)
     ])
     error_message = "The dashboard must show every application metric and the refusals that do not page."
@@ -126,6 +162,25 @@ run "email_subscription_thresholds_and_stream_follow_variables" {
     fault_responses_threshold         = 0
     metrics_namespace                 = "SessionService/prod"
     audio_stream_name                 = "prod-livecast-audio"
+    async_failures_queue_name         = "prod-livecast-session-service-async-failures"
+    evaluation_periods                = 5
+    datapoints_to_alarm               = 3
+  }
+
+  assert {
+    condition = (
+      output.alarms["dev-livecast-async-failures-queued"].namespace == "AWS/SQS" &&
+      output.alarms["dev-livecast-async-failures-queued"].metric == "ApproximateNumberOfMessagesVisible" &&
+      output.alarms["dev-livecast-async-failures-queued"].dimensions == tomap({ QueueName = "prod-livecast-session-service-async-failures" }) &&
+      output.alarms["dev-livecast-async-failures-queued"].statistic == "Maximum" &&
+      output.alarms["dev-livecast-async-failures-queued"].threshold == 0
+    )
+    error_message = "A message in the on-failure queue must page."
+  }
+
+  assert {
+    condition     = output.alarms["dev-livecast-internal-errors"].datapoints_to_alarm == 3 && output.alarms["dev-livecast-internal-errors"].evaluation_periods == 5
+    error_message = "M and N follow the variables."
   }
 
   assert {
@@ -148,6 +203,51 @@ run "email_subscription_thresholds_and_stream_follow_variables" {
     condition     = strcontains(aws_cloudwatch_dashboard.this.dashboard_body, "\"AWS/Kinesis\",\"IncomingRecords\",\"StreamName\",\"prod-livecast-audio\"")
     error_message = "The audio stream's incoming records are charted."
   }
+}
+
+run "an_existing_topic_replaces_the_own_topic" {
+  command = apply
+
+  variables {
+    alarm_topic_arn = "arn:aws:sns:eu-west-1:123456789012:team-pager"
+    sweep_enabled   = false
+  }
+
+  assert {
+    condition = (
+      length(aws_sns_topic.alarms) == 0 && length(aws_sns_topic_subscription.email) == 0 &&
+      output.alarm_topic_arn == "arn:aws:sns:eu-west-1:123456789012:team-pager" && output.alarm_topic_name == "team-pager" &&
+      alltrue([for a in values(output.alarms) : a.actions == toset(["arn:aws:sns:eu-west-1:123456789012:team-pager"])])
+    )
+    error_message = "With alarm_topic_arn every alarm notifies that topic, and no topic of our own is made."
+  }
+
+  assert {
+    condition     = length(aws_cloudwatch_metric_alarm.sweep_heartbeat) == 0
+    error_message = "No schedule, no sweep heartbeat to miss."
+  }
+}
+
+run "email_and_topic_are_exclusive" {
+  command = plan
+
+  variables {
+    alarm_email     = "oncall@example.com"
+    alarm_topic_arn = "arn:aws:sns:eu-west-1:123456789012:team-pager"
+  }
+
+  expect_failures = [var.alarm_topic_arn]
+}
+
+run "m_cannot_exceed_n" {
+  command = plan
+
+  variables {
+    evaluation_periods  = 2
+    datapoints_to_alarm = 3
+  }
+
+  expect_failures = [var.datapoints_to_alarm]
 }
 
 run "a_bad_email_is_rejected" {
