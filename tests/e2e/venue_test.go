@@ -93,7 +93,9 @@ func TestAMassDropOfARoomLosesNobody(t *testing.T) {
 	sys := startSystem(t, env)
 	_, id := sys.speaker(t, "alice")
 	langs := []string{"es", "fr", "de"}
-	join := func(i int) string { return query("action", "joinSession", "sessionId", id, "targetLanguage", langs[i%3]) }
+	join := func(i int) string {
+		return query("action", "joinSession", "sessionId", id, "targetLanguage", langs[i%3])
+	}
 
 	began := time.Now()
 	ls := sys.seatAll(t, room, 50, "sessionJoined", join)
