@@ -39,6 +39,16 @@ func TestARoomBehindOneAddressGetsIn(t *testing.T) {
 	assert.Equal(t, 300, f.stored(seededID).ListenerCount)
 }
 
+func TestARoomOfAThousandGetsInWithTheDocumentedSettings(t *testing.T) {
+	// README, "Limits and the venue".
+	f := newFixture(t, session.Config{MaxListenersPerSession: 1000, ListenerJoinsPerMinute: 1200, ConnectionAttemptsPerMin: 1500})
+	f.seed()
+	for i := range 1000 {
+		f.join("v"+strconv.Itoa(i), venueIP, seededID, "es")
+	}
+	assert.Equal(t, 1000, f.stored(seededID).ListenerCount)
+}
+
 func TestNewSeatsFromAnAddressAreCountedPerSession(t *testing.T) {
 	f := newFixture(t, session.Config{ListenerJoinsPerMinute: 1})
 	f.seed()
