@@ -22,12 +22,16 @@ func (s *Service) EndSession(ctx context.Context, sessionID, speakerConnectionID
 	return err
 }
 
-// endSession is EndSession that also says whether this call ended it.
+// endSession is EndSession that also says whether this call ended it, and
+// with which state version.
+//
+// The end comes first and the audience read after it: a connection the
+// speaker replaced (its refresh closes the old one, whose $disconnect
+// arrives here) costs the refused end alone, and once the session is over
+// no listener can join, so the read is the whole audience. If this
+// invocation dies between the two, the sweep finds records of a session no
+// longer live and closes them.
 func (s *Service) endSession(ctx context.Context, sessionID, speakerConnectionID, reason string) (ended bool, version int64, err error) {
-	listeners, err := s.conns.Audience(ctx, sessionID, "")
-	if err != nil {
-		return false, 0, classify(sessionID, err)
-	}
 	before, err := s.sessions.End(ctx, sessionID, speakerConnectionID, reason, s.now())
 	switch {
 	case errors.Is(err, ErrNotSpeaker):
@@ -37,6 +41,10 @@ func (s *Service) endSession(ctx context.Context, sessionID, speakerConnectionID
 		return false, 0, nil
 	case err != nil:
 		return false, 0, classify(sessionID, err)
+	}
+	listeners, err := s.conns.Audience(ctx, sessionID, "")
+	if err != nil {
+		return true, before.StateVersion, classify(sessionID, err)
 	}
 	s.log.InfoContext(ctx, "session ended", "operation", "endSession", "correlationId", sessionID, "reason", reason, "listeners", len(listeners))
 	msg := SessionEnded{SessionID: sessionID, Reason: reason, StateVersion: before.StateVersion}

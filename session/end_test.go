@@ -126,12 +126,31 @@ func TestEndSession(t *testing.T) {
 		assert.Empty(t, f.mem.State().Sessions)
 	})
 
-	t.Run("listeners that cannot be listed leave the session running", func(t *testing.T) {
+	// The end is written before the audience is read (a replaced speaker's
+	// close costs the refused end alone), so listeners that cannot be listed
+	// are the sweep's to tell and close: the session is over at once.
+	t.Run("listeners that cannot be listed are told and closed by the next sweep", func(t *testing.T) {
 		f := newFixture(t, session.Config{})
 		f.seed("fr")
 		f.mem.FailNext("Connections.Audience", errBoom)
 		assert.ErrorIs(t, f.svc.EndSession(f.ctx(), seededID, "spk", session.ReasonSpeakerEnded), errBoom)
-		assert.True(t, f.stored(seededID).Active)
+		assert.False(t, f.stored(seededID).Active)
+
+		f.clock.advance(time.Second)
+		rep, err := f.svc.Sweep(f.ctx())
+		require.NoError(t, err)
+		assert.Equal(t, session.SweepReport{Orphans: 1}, rep)
+		assert.Equal(t, []session.Message{session.SessionEnded{SessionID: seededID, Reason: session.ReasonSpeakerEnded}}, f.msgr.to("l0"))
+		assert.Equal(t, []string{"l0"}, f.msgr.closed())
+	})
+
+	t.Run("an end by a replaced speaker connection costs the refused end and no audience read", func(t *testing.T) {
+		f := newFixture(t, session.Config{})
+		s := f.seed("fr")
+		s.SpeakerConnectionID = "spk2"
+		f.mem.PutSession(s)
+		require.NoError(t, f.svc.EndSession(f.ctx(), seededID, "spk", session.ReasonSpeakerDisconnected))
+		assert.Zero(t, f.mem.CallCount("Connections.Audience"))
 	})
 
 	// An ending that dies midway leaves what it did not finish for the sweep:
