@@ -25,19 +25,18 @@ func (s *Service) attemptLimit() Limit {
 
 // takeNewSeat is what every door that may add a seat to sessionID passes (a
 // join, a token-less refresh): the connection attempt and the address's new
-// seats in that session, in one write, and the bound on the address's held
-// seats, read meanwhile. A resume passes only the attempt: it takes back a
-// seat it holds, so nothing here may refuse it.
+// seats in that session, in one write, then the bound on the address's held
+// seats, one read. The read comes second, not beside the write: an attempt
+// the flood ceiling refuses then costs one request, not two. A resume
+// passes only the attempt: it takes back a seat it holds, so nothing here
+// may refuse it.
 func (s *Service) takeNewSeat(ctx context.Context, req ConnectRequest, sessionID string) error {
 	ip := HashID(req.SourceIP)
-	held := make(chan error, 1)
-	go func() { held <- s.checkHeldSeats(ctx, sessionID, ip) }()
 	joins := Limit{Name: "listenerJoins", Max: s.cfg.ListenerJoinsPerMinute, Window: time.Minute, Scope: sessionID}
-	err := s.take(ctx, "ip:"+ip, req.ConnectionID, s.attemptLimit(), joins)
-	if heldErr := <-held; err == nil {
-		err = heldErr
+	if err := s.take(ctx, "ip:"+ip, req.ConnectionID, s.attemptLimit(), joins); err != nil {
+		return err
 	}
-	return err
+	return s.checkHeldSeats(ctx, sessionID, ip)
 }
 
 // checkHeldSeats refuses a new seat while the address holds

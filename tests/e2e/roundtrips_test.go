@@ -59,7 +59,7 @@ func TestDynamoDBRoundTripsPerOperation(t *testing.T) {
 		create, join, heartbeat, leave, refreshListener, refreshSpeaker)
 	assert.LessOrEqual(t, create, int64(3), "createSession")
 	// A join and a token-less refresh read the address's held seats (issue
-	// #18: the bound on pinned seats), beside the limit write, the admission
+	// #18: the bound on pinned seats) after the limit write, before the admission
 	// and the record.
 	assert.LessOrEqual(t, join, int64(4), "joinSession, welcome included")
 	assert.LessOrEqual(t, heartbeat, int64(1), "heartbeat")
