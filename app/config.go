@@ -50,6 +50,7 @@ func FromEnv(lookup Lookup) (Config, error) {
 	s.SessionsPerHour = r.count("RATE_LIMIT_SESSIONS_PER_HOUR", d.SessionsPerHour)
 	s.ListenerJoinsPerMinute = r.count("RATE_LIMIT_LISTENER_JOINS_PER_MIN", d.ListenerJoinsPerMinute)
 	s.ConnectionAttemptsPerMin = r.count("RATE_LIMIT_CONNECTION_ATTEMPTS_PER_MIN", d.ConnectionAttemptsPerMin)
+	s.MaxHeldSeatsPerAddress = r.count("MAX_HELD_SEATS_PER_ADDRESS", d.MaxHeldSeatsPerAddress)
 	s.HeartbeatsPerMinute = r.count("RATE_LIMIT_HEARTBEATS_PER_MIN", d.HeartbeatsPerMinute)
 	da := session.DefaultAudioConfig()
 	c.Audio = session.AudioConfig{

@@ -22,8 +22,15 @@ func TestConfigDefaults(t *testing.T) {
 	assert.Equal(t, 105*time.Minute, c.Session.WarningAfter)
 	assert.Equal(t, 90*time.Second, c.Session.HeartbeatTimeout)
 	assert.Equal(t, 2, c.Session.HeartbeatsPerMinute)
+	assert.Equal(t, 20, c.Session.MaxHeldSeatsPerAddress)
 	assert.Equal(t, slog.LevelInfo, c.LogLevel)
 	assert.Equal(t, "Sessions", c.Tables.Sessions)
+}
+
+func TestHeldSeatBoundIsRead(t *testing.T) {
+	c, err := FromEnv(env(map[string]string{"MAX_HELD_SEATS_PER_ADDRESS": "5"}))
+	require.NoError(t, err)
+	assert.Equal(t, 5, c.Session.MaxHeldSeatsPerAddress)
 }
 
 func TestConfigAcceptsDecimalDurations(t *testing.T) {
@@ -45,6 +52,7 @@ func TestInvalidConfigNamesTheVariable(t *testing.T) {
 		"RATE_LIMIT_LISTENER_JOINS_PER_MIN":      "0",
 		"RATE_LIMIT_CONNECTION_ATTEMPTS_PER_MIN": "-3",
 		"RATE_LIMIT_HEARTBEATS_PER_MIN":          "x",
+		"MAX_HELD_SEATS_PER_ADDRESS":             "0",
 		"LOG_LEVEL":                              "chatty",
 	} {
 		t.Run(name, func(t *testing.T) {

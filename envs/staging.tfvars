@@ -36,8 +36,10 @@ execution_logging_level = "ERROR"
 
 max_listeners_per_session              = 500
 rate_limit_sessions_per_hour           = 50
-rate_limit_listener_joins_per_min      = 10
-rate_limit_connection_attempts_per_min = 20
+# A venue's room behind one address gets in (README, "Limits and the venue"):
+# joins per address and session, attempts per address.
+rate_limit_listener_joins_per_min      = 600
+rate_limit_connection_attempts_per_min = 1200
 rate_limit_heartbeats_per_min          = 2
 
 # Alarms must reach a person: staging and prod refuse to plan without a

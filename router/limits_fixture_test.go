@@ -30,6 +30,17 @@ func (l *countingLimiter) Take(context.Context, string, string, []session.Limit,
 	return &session.RateLimitedError{Limit: "test", RetryAfter: 1}
 }
 
+// The held-seat methods find nothing held: Take refuses first anyway.
+func (l *countingLimiter) HoldSeat(context.Context, string, string, string, time.Time) error {
+	return nil
+}
+
+func (l *countingLimiter) UnholdSeat(context.Context, string, string) error { return nil }
+
+func (l *countingLimiter) HeldSeats(context.Context, string, string, time.Time) ([]time.Time, error) {
+	return nil, nil
+}
+
 func (l *countingLimiter) count() int {
 	l.mu.Lock()
 	defer l.mu.Unlock()

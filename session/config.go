@@ -24,15 +24,18 @@ type Config struct {
 	AudienceCacheFor time.Duration
 
 	SessionsPerHour          int // per speaker user
-	ListenerJoinsPerMinute   int // per source IP
-	ConnectionAttemptsPerMin int // per source IP
+	ListenerJoinsPerMinute   int // new seats (joins, token-less refreshes) per source address and session
+	ConnectionAttemptsPerMin int // per source address, every door: the flood ceiling
+	MaxHeldSeatsPerAddress   int // seats one address may have held for lost connections in a session before its new seats wait
 	HeartbeatsPerMinute      int // per connection
 	WelcomeRetryFor          time.Duration
 	FanoutWorkers            int
 	MaxSessionIDAttempts     int
 }
 
-// DefaultConfig returns the defaults of docs/SPEC.md.
+// DefaultConfig returns the defaults of docs/SPEC.md. The per-address limits
+// follow X11 rather than R13's numbers: a room of phones behind one address
+// must get in (README, "Limits and the venue", says why these numbers).
 func DefaultConfig() Config {
 	return Config{
 		MaxListenersPerSession:   500,
@@ -47,8 +50,9 @@ func DefaultConfig() Config {
 		ClosingGrace:             2 * time.Minute,
 		AudienceCacheFor:         2 * time.Second,
 		SessionsPerHour:          50,
-		ListenerJoinsPerMinute:   10,
-		ConnectionAttemptsPerMin: 20,
+		ListenerJoinsPerMinute:   600,
+		ConnectionAttemptsPerMin: 1200,
+		MaxHeldSeatsPerAddress:   20,
 		HeartbeatsPerMinute:      2,
 		// A connection cannot be posted to until its $connect has returned,
 		// and API Gateway lets $connect run up to 29 s: on a slow database
@@ -87,6 +91,7 @@ func (c Config) withDefaults() Config {
 	setInt(&c.SessionsPerHour, d.SessionsPerHour)
 	setInt(&c.ListenerJoinsPerMinute, d.ListenerJoinsPerMinute)
 	setInt(&c.ConnectionAttemptsPerMin, d.ConnectionAttemptsPerMin)
+	setInt(&c.MaxHeldSeatsPerAddress, d.MaxHeldSeatsPerAddress)
 	setInt(&c.HeartbeatsPerMinute, d.HeartbeatsPerMinute)
 	setDur(&c.WelcomeRetryFor, d.WelcomeRetryFor)
 	setInt(&c.FanoutWorkers, d.FanoutWorkers)

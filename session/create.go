@@ -9,7 +9,7 @@ import (
 // create opens a session for a verified speaker under a fresh id.
 func (s *Service) create(ctx context.Context, req ConnectRequest, p connectParams) (Welcome, error) {
 	now := s.now()
-	if err := s.takeConnectionAttempt(ctx, req, false); err != nil {
+	if err := s.takeConnectionAttempt(ctx, req); err != nil {
 		return Welcome{}, err
 	}
 	id, err := s.verify(ctx, p.token)

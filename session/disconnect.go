@@ -59,6 +59,7 @@ func (s *Service) loseConnection(ctx context.Context, connectionID string) error
 		return classify("", err)
 	}
 	if held.Role == RoleListener {
+		s.noteHeld(ctx, held)
 		s.log.InfoContext(ctx, "listener connection lost; seat held", "operation", "disconnect", "correlationId", held.SessionID, "targetLanguage", held.TargetLanguage)
 		return nil
 	}

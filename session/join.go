@@ -7,7 +7,7 @@ import (
 
 // join admits an anonymous listener to a live session below capacity.
 func (s *Service) join(ctx context.Context, req ConnectRequest, p connectParams) (Welcome, error) {
-	if err := s.takeConnectionAttempt(ctx, req, true); err != nil {
+	if err := s.takeNewSeat(ctx, req, p.sessionID); err != nil {
 		return Welcome{}, withSession(err, p.sessionID)
 	}
 	st, err := s.admit(ctx, s.newListener(req, p))

@@ -126,6 +126,10 @@ type Limit struct {
 	Name   string // counter name, e.g. "connectionAttempts"
 	Max    int
 	Window time.Duration
+	// Scope, when set, gives the limit a counter of its own for each value
+	// under the same key (a session id: an address's joins are counted per
+	// session) while still sharing the key's write with its other limits.
+	Scope string
 }
 
 // Limiter counts requests atomically. Take counts member (a connection id, so
@@ -133,8 +137,24 @@ type Limit struct {
 // a window, or none of them, and returns *RateLimitedError naming them all
 // ("a+b") when one is full. Limits of different windows are taken window by
 // window.
+//
+// It also keeps the seats held for lost listener connections, per session
+// with the address each came from (docs/SPEC.md X11: one address cannot pin
+// more than a bounded number of seats). They are kept beside the rate limits,
+// not on the session item: a mass drop and return write them 2 x N times,
+// which must not queue behind the joins on that hot key.
 type Limiter interface {
 	Take(ctx context.Context, key, member string, limits []Limit, now time.Time) error
+	// HoldSeat notes that connectionID's seat in sessionID, taken from the
+	// address sourceIPHash, is held until until. Repeating it changes nothing.
+	HoldSeat(ctx context.Context, sessionID, connectionID, sourceIPHash string, until time.Time) error
+	// UnholdSeat forgets connectionID's held seat (reclaimed or released);
+	// forgetting one that is not noted changes nothing.
+	UnholdSeat(ctx context.Context, sessionID, connectionID string) error
+	// HeldSeats returns when each seat of sessionID from sourceIPHash that is
+	// still held at now frees, earliest first. A seat noted but never
+	// forgotten stops counting at its until.
+	HeldSeats(ctx context.Context, sessionID, sourceIPHash string, now time.Time) ([]time.Time, error)
 }
 
 // Messenger delivers messages to connections (API Gateway's @connections).

@@ -10,7 +10,7 @@ import (
 // API Gateway's two-hour wall, or to come back within the reconnect window
 // after the old connection was lost.
 func (s *Service) refreshSpeaker(ctx context.Context, req ConnectRequest, p connectParams) (Welcome, error) {
-	if err := s.takeConnectionAttempt(ctx, req, false); err != nil {
+	if err := s.takeConnectionAttempt(ctx, req); err != nil {
 		return Welcome{}, withSession(err, p.sessionID)
 	}
 	id, err := s.verify(ctx, p.token)
@@ -48,14 +48,20 @@ func (s *Service) refreshSpeaker(ctx context.Context, req ConnectRequest, p conn
 // against capacity like a join, unless the session is full and it can be
 // matched to the connection it replaces: an original client refreshing
 // before the wall (same session, language and address, a connection already
-// asked to refresh). Capacity has no other door.
+// asked to refresh). Capacity has no other door, and neither have the
+// limits: a token-less refresh passes every one a join passes (it may take
+// a new seat; an attacker used it as a second door), a resume only the
+// flood ceiling (it takes back a seat of its own).
 func (s *Service) refreshListener(ctx context.Context, req ConnectRequest, p connectParams) (Welcome, error) {
-	if err := s.takeConnectionAttempt(ctx, req, false); err != nil {
-		return Welcome{}, withSession(err, p.sessionID)
-	}
 	conn := s.newListener(req, p)
 	if p.resumeToken != "" {
+		if err := s.takeConnectionAttempt(ctx, req); err != nil {
+			return Welcome{}, withSession(err, p.sessionID)
+		}
 		return s.resume(ctx, req, p, conn)
+	}
+	if err := s.takeNewSeat(ctx, req, p.sessionID); err != nil {
+		return Welcome{}, withSession(err, p.sessionID)
 	}
 	st, err := s.admit(ctx, conn)
 	switch {
@@ -93,6 +99,8 @@ func (s *Service) resume(ctx context.Context, req ConnectRequest, p connectParam
 	case err != nil:
 		return Welcome{}, classify(p.sessionID, err)
 	}
+	// The seat is no longer held against the address it was lost from.
+	s.forgetHeld(ctx, p.sessionID, oldID)
 	// The old connection may still be open (the client noticed the loss
 	// before the service did): it no longer has a seat, so it goes.
 	s.closeReplaced(ctx, p.sessionID, oldID)

@@ -88,9 +88,13 @@ func (sw sweep) closeOrphan(ctx context.Context, c Connection, reason string, ve
 // closes its connection; the $disconnect that follows finds the seat held
 // and changes nothing.
 func (sw sweep) holdSilent(ctx context.Context, c Connection) {
-	if _, err := sw.conns.Hold(ctx, c.ID, sw.now.Add(sw.cfg.ReconnectWindow)); err != nil && !errors.Is(err, ErrNotFound) {
+	held, err := sw.conns.Hold(ctx, c.ID, sw.now.Add(sw.cfg.ReconnectWindow))
+	if err != nil && !errors.Is(err, ErrNotFound) {
 		sw.failed(ctx, "hold a silent listener's seat", c.SessionID, err)
 		return
+	}
+	if err == nil {
+		sw.noteHeld(ctx, held)
 	}
 	sw.disconnect(ctx, c)
 	sw.rep.Closed++
@@ -107,6 +111,7 @@ func (sw sweep) releaseHeld(ctx context.Context, c Connection) {
 		sw.failed(ctx, "release a held seat", c.SessionID, err)
 		return
 	}
+	sw.forgetHeld(ctx, held.SessionID, held.ID)
 	if err := sw.releaseListener(ctx, held, "sweep"); err != nil {
 		sw.failed(ctx, "uncount a released seat", c.SessionID, err)
 		return

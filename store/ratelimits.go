@@ -43,23 +43,43 @@ func (s *Store) take(ctx context.Context, key, member string, window time.Durati
 	names := make([]string, len(limits))
 	for i, l := range limits {
 		names[i] = l.Name
-		up = up.AddStringsToSet(l.Name, member).
-			If("(attribute_not_exists($) OR size($) < ? OR contains($, ?))", l.Name, l.Name, l.Max, l.Name, member)
+		attr := limitAttr(l)
+		// Quoted: guregu takes a quoted path as one attribute name, which a
+		// scope's hyphens would otherwise break.
+		up = up.AddStringsToSet("'"+attr+"'", member).
+			If("(attribute_not_exists($) OR size($) < ? OR contains($, ?))", attr, attr, l.Max, attr, member)
 	}
 	err := up.Run(ctx)
 	if dynamo.IsCondCheckFailed(err) {
 		retry := int(end.Sub(now).Round(time.Second) / time.Second)
 		return &session.RateLimitedError{Limit: strings.Join(names, "+"), RetryAfter: max(retry, 1)}
 	}
+	return limitsFailure("rate limit", err)
+}
+
+// limitAttr names a limit's set in its window's item: a scoped limit has one
+// set per scope (an address's joins, per session), in the same item as the
+// key's other limits so that they still cost one write together.
+func limitAttr(l session.Limit) string {
+	if l.Scope == "" {
+		return l.Name
+	}
+	return l.Name + "@" + l.Scope
+}
+
+// limitsFailure maps an error of the rate-limit table: a missing or
+// forbidden table is ErrLimitsUnavailable (the domain then skips limits),
+// anything else a failure of the database.
+func limitsFailure(what string, err error) error {
 	var apiErr smithy.APIError
 	if errors.As(err, &apiErr) {
 		switch apiErr.ErrorCode() {
 		case "ResourceNotFoundException", "AccessDeniedException":
-			return fmt.Errorf("rate limit: %w: %w", session.ErrLimitsUnavailable, err)
+			return fmt.Errorf("%s: %w: %w", what, session.ErrLimitsUnavailable, err)
 		}
 	}
 	if err != nil {
-		return failure("rate limit", err)
+		return failure(what, err)
 	}
 	return nil
 }

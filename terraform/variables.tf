@@ -227,7 +227,7 @@ variable "rate_limit_sessions_per_hour" {
 }
 
 variable "rate_limit_listener_joins_per_min" {
-  description = "RATE_LIMIT_LISTENER_JOINS_PER_MIN: joins per client IP per minute."
+  description = "RATE_LIMIT_LISTENER_JOINS_PER_MIN: new seats (joins, token-less refreshes) per client IP and session per minute."
   type        = number
   default     = 10
 

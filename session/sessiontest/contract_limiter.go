@@ -1,6 +1,8 @@
 package sessiontest
 
 import (
+	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -42,5 +44,72 @@ func limiterContract(t *testing.T, newPorts func(t *testing.T) Ports) {
 		assert.Equal(t, 60, limited.RetryAfter)
 		require.NoError(t, f.Limiter.Take(f.ctx(), "user:b", "c2", one, start), "another key")
 		require.NoError(t, f.Limiter.Take(f.ctx(), "user:a", "c2", one, start.Add(time.Hour)), "the next window")
+	})
+
+	t.Run("Take counts a scoped limit per scope, in the same step as the key's others", func(t *testing.T) {
+		f := setUp(t, newPorts)
+		scoped := func(scope string) []session.Limit {
+			return []session.Limit{{Name: "attempts", Max: 2, Window: time.Minute}, {Name: "joins", Max: 1, Window: time.Minute, Scope: scope}}
+		}
+		require.NoError(t, f.Limiter.Take(f.ctx(), "ip:x", "c1", scoped(sessionID), start))
+		err := f.Limiter.Take(f.ctx(), "ip:x", "c2", scoped(sessionID), start)
+		var limited *session.RateLimitedError
+		require.ErrorAs(t, err, &limited, "one join per session")
+		assert.Equal(t, "attempts+joins", limited.Limit, "a scoped limit is named without its scope")
+		require.NoError(t, f.Limiter.Take(f.ctx(), "ip:x", "c3", scoped(otherSessionID), start), "another session's joins are counted apart")
+		err = f.Limiter.Take(f.ctx(), "ip:x", "c4", scoped("third-session-1"), start)
+		require.ErrorAs(t, err, &limited, "while the key's unscoped attempts are counted together")
+		assert.Equal(t, "attempts+joins", limited.Limit)
+	})
+
+	t.Run("HeldSeats are an address's seats of a session still held, earliest first", func(t *testing.T) {
+		f := setUp(t, newPorts)
+		held, err := f.Limiter.HeldSeats(f.ctx(), sessionID, "ip-a", start)
+		require.NoError(t, err)
+		assert.Empty(t, held, "nothing noted yet")
+		require.NoError(t, f.Limiter.HoldSeat(f.ctx(), sessionID, "l2", "ip-a", start.Add(2*time.Minute)))
+		require.NoError(t, f.Limiter.HoldSeat(f.ctx(), sessionID, "l1", "ip-a", start.Add(time.Minute)))
+		require.NoError(t, f.Limiter.HoldSeat(f.ctx(), sessionID, "l1", "ip-a", start.Add(time.Minute)), "a repeated hold changes nothing")
+		require.NoError(t, f.Limiter.HoldSeat(f.ctx(), sessionID, "l3", "ip-b", start.Add(time.Minute)), "another address")
+		require.NoError(t, f.Limiter.HoldSeat(f.ctx(), otherSessionID, "l4", "ip-a", start.Add(time.Minute)), "another session")
+
+		held, err = f.Limiter.HeldSeats(f.ctx(), sessionID, "ip-a", start)
+		require.NoError(t, err)
+		assert.Equal(t, []time.Time{start.Add(time.Minute), start.Add(2 * time.Minute)}, held)
+		held, err = f.Limiter.HeldSeats(f.ctx(), sessionID, "ip-a", start.Add(time.Minute))
+		require.NoError(t, err)
+		assert.Equal(t, []time.Time{start.Add(2 * time.Minute)}, held, "a seat stops counting when its hold ends")
+
+		require.NoError(t, f.Limiter.UnholdSeat(f.ctx(), sessionID, "l2"))
+		require.NoError(t, f.Limiter.UnholdSeat(f.ctx(), sessionID, "l2"), "forgetting twice changes nothing")
+		require.NoError(t, f.Limiter.UnholdSeat(f.ctx(), sessionID, "never-held"))
+		held, err = f.Limiter.HeldSeats(f.ctx(), sessionID, "ip-a", start)
+		require.NoError(t, err)
+		assert.Equal(t, []time.Time{start.Add(time.Minute)}, held)
+		held, err = f.Limiter.HeldSeats(f.ctx(), otherSessionID, "ip-a", start)
+		require.NoError(t, err)
+		assert.Equal(t, []time.Time{start.Add(time.Minute)}, held)
+	})
+
+	t.Run("HoldSeat and UnholdSeat of many connections at once all land", func(t *testing.T) {
+		f := setUp(t, newPorts)
+		const n = 30
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Go(func() {
+				assert.NoError(t, f.Limiter.HoldSeat(f.ctx(), sessionID, fmt.Sprintf("c%d", i), "ip-a", start.Add(time.Minute)))
+			})
+		}
+		wg.Wait()
+		held, err := f.Limiter.HeldSeats(f.ctx(), sessionID, "ip-a", start)
+		require.NoError(t, err)
+		assert.Len(t, held, n, "a mass drop: every hold counted")
+		for i := range n - 1 {
+			wg.Go(func() { assert.NoError(t, f.Limiter.UnholdSeat(f.ctx(), sessionID, fmt.Sprintf("c%d", i))) })
+		}
+		wg.Wait()
+		held, err = f.Limiter.HeldSeats(f.ctx(), sessionID, "ip-a", start)
+		require.NoError(t, err)
+		assert.Len(t, held, 1, "a mass return: every one forgotten")
 	})
 }

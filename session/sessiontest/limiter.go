@@ -2,6 +2,7 @@ package sessiontest
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -16,16 +17,25 @@ import (
 // failed condition cannot say which of them was full.
 type Limiter struct {
 	mu      sync.Mutex
-	members map[string]map[string]bool // key#limit#windowStart -> members
-	fault   error                      // returned by every Take while set
+	members map[string]map[string]bool     // key#limit@scope#windowStart -> members
+	held    map[string]map[string]heldSeat // session -> connection -> its held seat
+	fault   error                          // returned by every call while set
+}
+
+// heldSeat is one seat noted by HoldSeat.
+type heldSeat struct {
+	ipHash string
+	until  time.Time
 }
 
 var _ session.Limiter = (*Limiter)(nil)
 
 // NewLimiter returns a limiter that has counted nothing.
-func NewLimiter() *Limiter { return &Limiter{members: map[string]map[string]bool{}} }
+func NewLimiter() *Limiter {
+	return &Limiter{members: map[string]map[string]bool{}, held: map[string]map[string]heldSeat{}}
+}
 
-// FailWith makes every Take return err (nil: work again).
+// FailWith makes every call return err (nil: work again).
 func (l *Limiter) FailWith(err error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -61,7 +71,7 @@ func (l *Limiter) Take(_ context.Context, key, member string, limits []session.L
 func (l *Limiter) take(key, member string, limits []session.Limit, now time.Time) error {
 	window := limits[0].Window
 	bucket := func(lim session.Limit) string {
-		return key + "#" + lim.Name + "#" + now.Truncate(window).Format(time.RFC3339Nano)
+		return key + "#" + lim.Name + "@" + lim.Scope + "#" + now.Truncate(window).Format(time.RFC3339Nano)
 	}
 	names := make([]string, len(limits))
 	full := false
@@ -82,4 +92,46 @@ func (l *Limiter) take(key, member string, limits []session.Limit, now time.Time
 		l.members[b][member] = true
 	}
 	return nil
+}
+
+// HoldSeat implements session.Limiter.
+func (l *Limiter) HoldSeat(_ context.Context, sessionID, connectionID, sourceIPHash string, until time.Time) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.fault != nil {
+		return l.fault
+	}
+	if l.held[sessionID] == nil {
+		l.held[sessionID] = map[string]heldSeat{}
+	}
+	l.held[sessionID][connectionID] = heldSeat{ipHash: sourceIPHash, until: until}
+	return nil
+}
+
+// UnholdSeat implements session.Limiter.
+func (l *Limiter) UnholdSeat(_ context.Context, sessionID, connectionID string) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.fault != nil {
+		return l.fault
+	}
+	delete(l.held[sessionID], connectionID)
+	return nil
+}
+
+// HeldSeats implements session.Limiter.
+func (l *Limiter) HeldSeats(_ context.Context, sessionID, sourceIPHash string, now time.Time) ([]time.Time, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.fault != nil {
+		return nil, l.fault
+	}
+	var out []time.Time
+	for _, h := range l.held[sessionID] {
+		if h.ipHash == sourceIPHash && h.until.After(now) {
+			out = append(out, h.until)
+		}
+	}
+	slices.SortFunc(out, time.Time.Compare)
+	return out, nil
 }

@@ -58,10 +58,13 @@ func TestDynamoDBRoundTripsPerOperation(t *testing.T) {
 	t.Logf("round trips: create=%d join=%d heartbeat=%d leave=%d refreshListener=%d refreshSpeaker=%d",
 		create, join, heartbeat, leave, refreshListener, refreshSpeaker)
 	assert.LessOrEqual(t, create, int64(3), "createSession")
-	assert.LessOrEqual(t, join, int64(3), "joinSession, welcome included")
+	// A join and a token-less refresh read the address's held seats (issue
+	// #18: the bound on pinned seats) after the limit write, before the admission
+	// and the record.
+	assert.LessOrEqual(t, join, int64(4), "joinSession, welcome included")
 	assert.LessOrEqual(t, heartbeat, int64(1), "heartbeat")
 	assert.LessOrEqual(t, leave, int64(2), "listener disconnect")
-	assert.LessOrEqual(t, refreshListener, int64(3), "listener refresh")
+	assert.LessOrEqual(t, refreshListener, int64(4), "listener refresh")
 	assert.LessOrEqual(t, refreshSpeaker, int64(3+3), "speaker refresh: 3, and 3 for the replaced connection's $disconnect")
 
 	for _, n := range []int{0, 30, 60} {

@@ -34,7 +34,7 @@ variables {
     staging = {
       point_in_time_recovery        = true, deletion_protection = false
       memory_size                   = 512, tracing_mode = "Active", xray_statement = true
-      max_listeners                 = "500", sessions_per_hour = "50", joins_per_min = "10", attempts_per_min = "20", heartbeats_per_min = "2"
+      max_listeners                 = "500", sessions_per_hour = "50", joins_per_min = "600", attempts_per_min = "1200", heartbeats_per_min = "2"
       log_level                     = "info", log_retention_days = 3, audio_retention_hours = 24
       throttling_burst              = 200, throttling_rate = 200, detailed_metrics = false, execution_logging = "ERROR"
       alarm_function_errors         = 10, alarm_function_throttles = 5, alarm_api_errors = 20, alarm_fault_responses = 10
@@ -43,7 +43,7 @@ variables {
     prod = {
       point_in_time_recovery        = true, deletion_protection = true
       memory_size                   = 1024, tracing_mode = "Active", xray_statement = true
-      max_listeners                 = "500", sessions_per_hour = "50", joins_per_min = "10", attempts_per_min = "20", heartbeats_per_min = "2"
+      max_listeners                 = "500", sessions_per_hour = "50", joins_per_min = "600", attempts_per_min = "1200", heartbeats_per_min = "2"
       log_level                     = "info", log_retention_days = 7, audio_retention_hours = 48
       throttling_burst              = 2000, throttling_rate = 1000, detailed_metrics = true, execution_logging = "ERROR"
       alarm_function_errors         = 5, alarm_function_throttles = 0, alarm_api_errors = 10, alarm_fault_responses = 5
