@@ -33,10 +33,21 @@ type streamRecord struct {
 	partitionKey string
 }
 
-// streamRecords reads every record of the system's audio stream for
+// streamRecords reads every audio record of the system's audio stream for
 // sessionID, shard by shard from the oldest (GetRecords), with a client of
 // its own so the service's request counts stay untouched.
 func (s *system) streamRecords(t *testing.T, sessionID string) []streamRecord {
+	t.Helper()
+	return s.readStream(t, sessionID, false)
+}
+
+// controlRecords reads the control records of sessionID, as streamRecords.
+func (s *system) controlRecords(t *testing.T, sessionID string) []streamRecord {
+	t.Helper()
+	return s.readStream(t, sessionID, true)
+}
+
+func (s *system) readStream(t *testing.T, sessionID string, control bool) []streamRecord {
 	t.Helper()
 	ctx := context.Background()
 	api := kinesis.NewFromConfig(s.awsCfg)
@@ -54,7 +65,7 @@ func (s *system) streamRecords(t *testing.T, sessionID string) []streamRecord {
 			for _, rec := range page.Records {
 				r, err := audiostream.DecodeRecord(rec.Data)
 				require.NoError(t, err)
-				if r.SessionID == sessionID {
+				if r.SessionID == sessionID && (r.Control == nil) != control {
 					out = append(out, streamRecord{Record: r, partitionKey: aws.ToString(rec.PartitionKey)})
 				}
 			}
@@ -159,6 +170,8 @@ func TestRefusedAudioIsAnsweredAndGoesNowhere(t *testing.T) {
 	spk, id := sys.speaker(t, "alice")
 	_, other := sys.speaker(t, "bob")
 	listener := sys.listener(t, id, "es")
+	// The openings and the join put control records; the refusals none.
+	puts := sys.kinesis.Count("PutRecord")
 	cases := []struct {
 		name  string
 		from  *client
@@ -186,7 +199,7 @@ func TestRefusedAudioIsAnsweredAndGoesNowhere(t *testing.T) {
 	}
 	assert.Empty(t, sys.streamRecords(t, id))
 	assert.Empty(t, sys.streamRecords(t, other))
-	assert.Zero(t, sys.kinesis.Count("PutRecord"))
+	assert.Equal(t, puts, sys.kinesis.Count("PutRecord"), "a refused chunk is never put")
 
 	t.Run("audio beyond the frame limit closes the connection as API Gateway would", func(t *testing.T) {
 		big, bigID := sys.speaker(t, "carol")
