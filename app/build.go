@@ -66,7 +66,7 @@ func Build(cfg Config, p Parts) Graph {
 	svc := session.New(cfg.Session, session.Deps{
 		Sessions: st.Sessions, Connections: st.Connections, Scans: st, Limiter: st, Messenger: messenger, Verifier: speakerTokens{p.Verifier}, Pipeline: stream, Now: p.Now, Logger: p.Logger,
 	})
-	audio := session.NewAudioIngress(cfg.Audio, session.AudioDeps{Sessions: st.Sessions, Sink: stream, Now: p.Now})
+	audio := session.NewAudioIngress(cfg.Audio, session.AudioDeps{Sessions: st.Sessions, Sequences: st.Sessions, Sink: stream, Now: p.Now})
 	rt := router.New(router.Options{
 		Service: svc, Audio: audio, Messenger: messenger, Scheduler: p.Scheduler, Logger: p.Logger, Now: p.Now,
 		Metrics: router.NewMetrics(p.Metrics, cfg.MetricsNamespace, p.Now),

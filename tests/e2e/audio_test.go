@@ -125,7 +125,22 @@ func TestTheOriginalSpeakerFramesReachTheStreamInOrder(t *testing.T) {
 	}
 	spk.noErrors(300 * time.Millisecond) // success sends nothing back
 	assert.Equal(t, int64(chunks), sys.kinesis.Count("PutRecord")-putsBefore, "one PutRecord per chunk")
-	assert.LessOrEqual(t, sys.roundTrips.Count()-tripsBefore, int64(1), "the session is read once for all chunks")
+	assert.LessOrEqual(t, sys.roundTrips.Count()-tripsBefore, int64(1+chunks), "the session is read once for all chunks, and each unnumbered chunk takes its number from the session's counter")
+}
+
+func TestNumberedChunksReadTheSessionOnceForAll(t *testing.T) {
+	sys := startSystem(t, nil)
+	spk, id := sys.speaker(t, "alice")
+	const chunks = 12
+	tripsBefore := sys.roundTrips.Count()
+	for i := range chunks {
+		spk.send(map[string]any{"action": "sendAudio", "sessionId": id, "audioData": base64.StdEncoding.EncodeToString(chunkAudio(i)), "sequence": i})
+	}
+	recs := sys.awaitRecords(t, id, chunks)
+	for i, r := range recs {
+		assert.Equal(t, int64(i), r.Sequence)
+	}
+	assert.LessOrEqual(t, sys.roundTrips.Count()-tripsBefore, int64(1), "the speaker's own numbers need no counter")
 }
 
 func TestTheSpeakersOwnSequenceReachesTheStream(t *testing.T) {
