@@ -63,7 +63,9 @@ func (noPipeline) Publish(context.Context, PipelineEvent) error { return nil }
 
 // publish puts ev and never fails the operation that caused it: a join must
 // not be refused because the stream is slow. A lost languages event is put
-// again by the next sweep's refresh; the others are logged as lost.
+// again by the next sweep's refresh; the others are logged as lost. How long
+// a put may take is the stream's retry budget (audiostream.Retry, 2 s), the
+// same bound as a chunk's.
 func (s *Service) publish(ctx context.Context, ev PipelineEvent) {
 	ev.At = s.now()
 	if err := s.pipeline.Publish(ctx, ev); err != nil {
