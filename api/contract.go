@@ -33,6 +33,8 @@ type Contract struct {
 	queryTypes map[string]string
 	// audioRecordHeader is the header of an audio stream record (Kinesis).
 	audioRecordHeader *jsonschema.Schema
+	// controlRecordHeader is the header of a control record on that stream.
+	controlRecordHeader *jsonschema.Schema
 }
 
 // asyncAPI is the part of the document the validator needs to find schemas.
@@ -116,6 +118,9 @@ func compile(yamlDoc []byte) (*Contract, error) {
 	}
 	if c.audioRecordHeader, err = compiler.Compile(documentURL + "#/components/schemas/audioRecordHeader"); err != nil {
 		return nil, fmt.Errorf("api: audio record header: %w", err)
+	}
+	if c.controlRecordHeader, err = compiler.Compile(documentURL + "#/components/schemas/controlRecordHeader"); err != nil {
+		return nil, fmt.Errorf("api: control record header: %w", err)
 	}
 	for _, ch := range doc.Channels {
 		for name, p := range ch.Bindings.WS.Query.Properties {

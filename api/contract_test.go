@@ -69,9 +69,15 @@ func TestEveryMessageHasAnExampleThatValidates(t *testing.T) {
 			assert.NoError(t, c.ValidateAudioRecordHeader(header))
 		}
 	})
+	t.Run("the audio stream's control record header", func(t *testing.T) {
+		require.NotEmpty(t, ex["controlRecord"], "the document shows an example")
+		for _, header := range ex["controlRecord"] {
+			assert.NoError(t, c.ValidateControlRecordHeader(header))
+		}
+	})
 	// The WebSocket messages, each used by an operation, and the audio
-	// stream's record (a Kinesis channel: nothing sends it on a socket).
-	assert.Len(t, ex, len(c.Actions())+len(c.MessageTypes())+1, "every component message is used by an operation or is the audio record")
+	// stream's two records (a Kinesis channel: nothing sends them on a socket).
+	assert.Len(t, ex, len(c.Actions())+len(c.MessageTypes())+2, "every component message is used by an operation or is a record of the audio stream")
 }
 
 func TestTheDocumentCoversTheProtocol(t *testing.T) {

@@ -55,6 +55,19 @@ func (c *Contract) ValidateAudioRecordHeader(header []byte) error {
 	return nil
 }
 
+// ValidateControlRecordHeader checks the JSON header of a control record
+// (the audioStream channel's controlRecord).
+func (c *Contract) ValidateControlRecordHeader(header []byte) error {
+	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(header))
+	if err != nil {
+		return &FrameError{Direction: "control record header", Err: fmt.Errorf("not JSON: %w", err)}
+	}
+	if err := c.controlRecordHeader.Validate(inst); err != nil {
+		return &FrameError{Direction: "control record header", Name: "controlRecord", Closest: "controlRecord", Err: err}
+	}
+	return nil
+}
+
 // ValidateServerMessage checks a frame the service sends, selected by its
 // "type" field.
 func (c *Contract) ValidateServerMessage(frame []byte) error {

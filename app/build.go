@@ -60,11 +60,13 @@ func Build(cfg Config, p Parts) Graph {
 		o.BaseEndpoint = aws.String(p.ManagementEndpoint)
 	})
 	messenger := router.NewMessenger(mgmt, p.Now)
-	svc := session.New(cfg.Session, session.Deps{
-		Sessions: st.Sessions, Connections: st.Connections, Scans: st, Limiter: st, Messenger: messenger, Verifier: speakerTokens{p.Verifier}, Now: p.Now, Logger: p.Logger,
-	})
+	// The stream carries the audio and, in order with it, what the pipeline
+	// must know of each session (session.PipelineEvents).
 	stream := audiostream.New(audiostream.NewClient(p.AWS, p.KinesisOptions...), cfg.AudioStreamName, p.AudioRetry)
-	audio := session.NewAudioIngress(cfg.Audio, session.AudioDeps{Sessions: st.Sessions, Sink: stream, Now: p.Now})
+	svc := session.New(cfg.Session, session.Deps{
+		Sessions: st.Sessions, Connections: st.Connections, Scans: st, Limiter: st, Messenger: messenger, Verifier: speakerTokens{p.Verifier}, Pipeline: stream, Now: p.Now, Logger: p.Logger,
+	})
+	audio := session.NewAudioIngress(cfg.Audio, session.AudioDeps{Sessions: st.Sessions, Sequences: st.Sessions, Sink: stream, Now: p.Now})
 	rt := router.New(router.Options{
 		Service: svc, Audio: audio, Messenger: messenger, Scheduler: p.Scheduler, Logger: p.Logger, Now: p.Now,
 		Metrics: router.NewMetrics(p.Metrics, cfg.MetricsNamespace, p.Now),

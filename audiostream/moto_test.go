@@ -133,3 +133,36 @@ func TestRequestsAreCountedPerAPI(t *testing.T) {
 	assert.Zero(t, requests.Count("GetRecords"))
 	assert.Zero(t, requests.Retries())
 }
+
+func TestASessionsControlAndAudioRecordsAreReadInOnePutOrder(t *testing.T) {
+	s := newStream(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	const id = "holy-lamb-101"
+	var mu sync.Mutex
+	var got []string
+	followed := make(chan error, 1)
+	go func() {
+		followed <- s.Follow(ctx, audiostream.FollowOptions{Poll: 50 * time.Millisecond}, func(_ context.Context, r audiostream.Record) {
+			mu.Lock()
+			defer mu.Unlock()
+			if r.Control != nil {
+				got = append(got, r.Control.Kind)
+			} else {
+				got = append(got, string(r.Audio))
+			}
+		})
+	}()
+	require.NoError(t, s.Publish(ctx, session.PipelineEvent{Kind: session.PipelineOpened, SessionID: id, StateVersion: 1, SourceLanguage: "en"}))
+	require.NoError(t, s.Put(ctx, session.AudioChunk{SessionID: id, Sequence: 1, Audio: []byte("a1")}))
+	require.NoError(t, s.Publish(ctx, session.PipelineEvent{Kind: session.PipelineLanguages, SessionID: id, StateVersion: 2, TargetLanguages: []string{"es"}}))
+	require.NoError(t, s.Put(ctx, session.AudioChunk{SessionID: id, Sequence: 2, Audio: []byte("a2")}))
+	require.NoError(t, s.Publish(ctx, session.PipelineEvent{Kind: session.PipelineEnded, SessionID: id, StateVersion: 3}))
+	want := []string{"sessionOpened", "a1", "languages", "a2", "ended"}
+	require.Eventually(t, func() bool { mu.Lock(); defer mu.Unlock(); return len(got) == len(want) }, 15*time.Second, 20*time.Millisecond)
+	mu.Lock()
+	assert.Equal(t, want, got)
+	mu.Unlock()
+	cancel()
+	assert.ErrorIs(t, <-followed, context.Canceled)
+}

@@ -25,7 +25,8 @@ import (
 // The audio travels as raw bytes rather than base64 in JSON: a third fewer
 // bytes, and Kinesis bills by the 25 KB payload unit. Readers must ignore
 // header fields they do not know; a new field does not change the version,
-// a new layout does.
+// a new layout does. Control records (control.go) share the stream and the
+// partition key, with 2 in byte 0.
 const RecordVersion = 1
 
 // headerOffset is where the header starts: after the version and length.
@@ -55,10 +56,12 @@ const (
 	SequenceFromService = "service"
 )
 
-// Record is one decoded stream record.
+// Record is one decoded stream record: a chunk of audio, or a control
+// record (Control set, and of Header only SessionID).
 type Record struct {
 	Header
-	Audio []byte
+	Audio   []byte
+	Control *Control
 }
 
 // ErrMalformedRecord is returned for data that is not a version-1 record.
@@ -78,36 +81,41 @@ func EncodeRecord(chunk session.AudioChunk) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("audiostream: encode header: %w", err)
 	}
-	if len(header) > maxHeaderBytes {
-		return nil, fmt.Errorf("audiostream: header of %d bytes exceeds %d", len(header), maxHeaderBytes)
-	}
-	out := make([]byte, headerOffset, headerOffset+len(header)+len(chunk.Audio))
-	out[0] = RecordVersion
-	binary.BigEndian.PutUint16(out[1:headerOffset], uint16(len(header)))
-	out = append(out, header...)
-	return append(out, chunk.Audio...), nil
+	return frame(RecordVersion, header, chunk.Audio)
 }
 
-// DecodeRecord parses one record; the audio aliases data.
+// DecodeRecord parses one record, audio or control (Record.Control); the
+// audio aliases data.
 func DecodeRecord(data []byte) (Record, error) {
 	if len(data) < headerOffset {
 		return Record{}, fmt.Errorf("%w: %d bytes", ErrMalformedRecord, len(data))
 	}
-	if data[0] != RecordVersion {
+	if data[0] != RecordVersion && data[0] != ControlRecordVersion {
 		return Record{}, fmt.Errorf("%w: version %d", ErrMalformedRecord, data[0])
 	}
 	n := int(binary.BigEndian.Uint16(data[1:headerOffset]))
 	if n > maxHeaderBytes || headerOffset+n > len(data) {
 		return Record{}, fmt.Errorf("%w: header length %d", ErrMalformedRecord, n)
 	}
+	header := data[headerOffset : headerOffset+n]
 	var r Record
-	if err := json.Unmarshal(data[headerOffset:headerOffset+n], &r.Header); err != nil {
+	if data[0] == ControlRecordVersion {
+		var c Control
+		if err := json.Unmarshal(header, &c); err != nil {
+			return Record{}, fmt.Errorf("%w: control header: %w", ErrMalformedRecord, err)
+		}
+		if c.Kind == "" {
+			return Record{}, fmt.Errorf("%w: control without kind", ErrMalformedRecord)
+		}
+		r.Control, r.SessionID = &c, c.SessionID
+	} else if err := json.Unmarshal(header, &r.Header); err != nil {
 		return Record{}, fmt.Errorf("%w: header: %w", ErrMalformedRecord, err)
+	} else {
+		r.Audio = data[headerOffset+n:]
 	}
 	if r.SessionID == "" {
 		return Record{}, fmt.Errorf("%w: no sessionId", ErrMalformedRecord)
 	}
-	r.Audio = data[headerOffset+n:]
 	return r, nil
 }
 

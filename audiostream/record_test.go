@@ -87,10 +87,24 @@ func FuzzDecodeRecord(f *testing.F) {
 	f.Add([]byte{1, 0, 2, '{', '}'})
 	f.Add([]byte{1, 0xff, 0xff, 0})
 	f.Add([]byte{})
+	control, err := EncodeControl(session.PipelineEvent{Kind: session.PipelineLanguages, SessionID: "holy-lamb-101", StateVersion: 3, TargetLanguages: []string{"es"}})
+	require.NoError(f, err)
+	f.Add(control)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		r, err := DecodeRecord(data)
 		if err != nil {
 			require.ErrorIs(t, err, ErrMalformedRecord)
+			return
+		}
+		if r.Control != nil {
+			again, err := json.Marshal(r.Control)
+			require.NoError(t, err)
+			back, err := DecodeRecord(append([]byte{ControlRecordVersion, byte(len(again) >> 8), byte(len(again))}, again...))
+			if len(again) > maxHeaderBytes {
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, r.Control, back.Control)
 			return
 		}
 		again, err := EncodeRecord(session.AudioChunk{

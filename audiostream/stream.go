@@ -102,6 +102,12 @@ func (s *Stream) Put(ctx context.Context, chunk session.AudioChunk) error {
 		return err
 	}
 	in := &kinesis.PutRecordInput{StreamName: aws.String(s.name), PartitionKey: aws.String(chunk.SessionID), Data: data}
+	return s.put(ctx, in, "put audio record")
+}
+
+// put writes one record, retrying as Put says.
+func (s *Stream) put(ctx context.Context, in *kinesis.PutRecordInput, op string) error {
+	var err error
 	giveUp := time.Now().Add(s.retry.Budget)
 	if deadline, ok := ctx.Deadline(); ok && deadline.Before(giveUp) {
 		giveUp = deadline
@@ -118,7 +124,7 @@ func (s *Stream) Put(ctx context.Context, chunk session.AudioChunk) error {
 			break
 		}
 	}
-	return failure("put audio record", err)
+	return failure(op, err)
 }
 
 func (s *Stream) putOnce(ctx context.Context, in *kinesis.PutRecordInput, attempt int) error {

@@ -8,21 +8,28 @@ import (
 
 	"github.com/livecast/sessions/audiostream"
 	"github.com/livecast/sessions/router"
+	"github.com/livecast/sessions/session"
 )
 
 // loopback stands in for the translation pipeline on one machine: it reads
 // the audio stream in order per session and fans each chunk out, untranslated,
 // to every listener of the session as audioData, one broadcast event per
 // target language, through the same entry point the pipeline invokes on AWS.
-// It runs until Close; read failures (the emulator stopped) are retried.
+// Like a pipeline, it knows only the stream and the broadcast event: which
+// languages to produce it learns from the stream's control records. It runs
+// until Close; read failures (the emulator stopped) are retried.
 func (l *System) loopback(poll time.Duration, log *slog.Logger) {
 	defer l.pending.Done()
 	if poll <= 0 {
 		poll = 100 * time.Millisecond
 	}
-	langs := &languageCache{local: l, ttl: time.Second, bySession: map[string]cachedLanguages{}}
+	langs := &languageBook{bySession: map[string]languageSet{}}
 	sessions := &sessionQueues{queues: map[string]*sessionQueue{}, idle: 30 * time.Second, handle: func(ctx context.Context, r audiostream.Record) {
-		l.fanOutChunk(ctx, r, langs.of(ctx, r.SessionID), log)
+		if r.Control != nil {
+			langs.apply(*r.Control)
+			return
+		}
+		l.fanOutChunk(ctx, r, langs.of(r.SessionID), log)
 	}}
 	defer sessions.wait()
 	from := time.Now()
@@ -62,41 +69,42 @@ func (l *System) fanOutChunk(ctx context.Context, r audiostream.Record, langs []
 	wg.Wait()
 }
 
-// languageCache remembers briefly which target languages a session's
-// listeners use, so the loopback does not read the session for every chunk.
-type languageCache struct {
-	local     *System
-	ttl       time.Duration
+// languageBook is what the control records said about each session's
+// target languages (docs/PROTOCOL.md, "The audio stream (v1.2)").
+type languageBook struct {
 	mu        sync.Mutex
-	bySession map[string]cachedLanguages
+	bySession map[string]languageSet
 }
 
-type cachedLanguages struct {
-	langs []string
-	at    time.Time
+type languageSet struct {
+	langs   []string
+	version int64
 }
 
-func (c *languageCache) of(ctx context.Context, sessionID string) []string {
-	c.mu.Lock()
-	cached, ok := c.bySession[sessionID]
-	c.mu.Unlock()
-	if ok && time.Since(cached.at) < c.ttl {
-		return cached.langs
-	}
-	sess, err := c.local.Graph.Store.Sessions.Get(ctx, sessionID)
-	if err != nil {
-		return nil // an ended session has no listeners to reach
-	}
-	var langs []string
-	for lang, n := range sess.ByLanguage {
-		if n > 0 {
-			langs = append(langs, lang)
+// apply takes one control record. A language set replaces the one known
+// unless an older version (puts of different function instances may land
+// out of order; the sweep's refresh repeats the version it read); an end
+// forgets the session.
+func (b *languageBook) apply(c audiostream.Control) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	switch c.Kind {
+	case session.PipelineLanguages:
+		if known, ok := b.bySession[c.SessionID]; !ok || c.StateVersion >= known.version {
+			b.bySession[c.SessionID] = languageSet{langs: c.TargetLanguages, version: c.StateVersion}
 		}
+	case session.PipelineEnded:
+		delete(b.bySession, c.SessionID)
 	}
-	c.mu.Lock()
-	c.bySession[sessionID] = cachedLanguages{langs: langs, at: time.Now()}
-	c.mu.Unlock()
-	return langs
+}
+
+// of is the languages to produce for a session's next chunk: none until the
+// stream has said (a session that began before the loopback started is
+// heard from at the sweep's next refresh).
+func (b *languageBook) of(sessionID string) []string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.bySession[sessionID].langs
 }
 
 // sessionQueues hands each session's records to a worker of its own, in

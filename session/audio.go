@@ -15,6 +15,15 @@ type AudioSink interface {
 	Put(ctx context.Context, chunk AudioChunk) error
 }
 
+// AudioSequences numbers the chunks a speaker sends without a sequence of
+// its own: one counter per session in storage, so every function instance
+// and every speaker connection of the session (refreshes, returns) draws
+// from the same count. Next returns the next number, from 1; a number is
+// never handed out twice (a retried write may skip one).
+type AudioSequences interface {
+	NextAudioSequence(ctx context.Context, sessionID string) (int64, error)
+}
+
 // SessionReader reads one session; the audio ingress needs nothing else
 // from storage.
 type SessionReader interface {
@@ -113,8 +122,12 @@ func (c AudioConfig) withDefaults() AudioConfig {
 // AudioDeps are the ingress's collaborators.
 type AudioDeps struct {
 	Sessions SessionReader
-	Sink     AudioSink
-	Now      func() time.Time // nil: time.Now
+	// Sequences numbers unnumbered chunks; nil counts in this process per
+	// connection, which is unique only while one process serves the
+	// speaker (unit tests, never the service).
+	Sequences AudioSequences
+	Sink      AudioSink
+	Now       func() time.Time // nil: time.Now
 }
 
 // AudioIngress checks each sendAudio chunk and hands it to the sink. It is
@@ -122,18 +135,22 @@ type AudioDeps struct {
 //
 // Speakers send 4–10 chunks a second for hours, so the per-chunk path reads
 // nothing from storage: each connection keeps, in this process, what it last
-// read about the session it sends to (for SessionCacheFor), its chunk-rate
-// window and its assigned sequence. A pause, mute or end made through this
+// read about the session it sends to (for SessionCacheFor) and its
+// chunk-rate window. The one exception is a chunk without the speaker's own
+// sequence: its number comes from the session's counter in storage
+// (AudioSequences, one write), since numbers counted in a process would
+// collide across the instances that serve one speaker. A pause, mute or end made through this
 // process reaches the cache at once (ForgetSession, ForgetConnection); one
 // made through another Lambda instance within SessionCacheFor. The rate limit
 // is per connection and process: Lambda may spread one connection's frames
 // over instances, so the stream's own throughput limit is the hard bound.
 type AudioIngress struct {
-	cfg      AudioConfig
-	sessions SessionReader
-	sink     AudioSink
-	now      func() time.Time
-	words    idWords
+	cfg       AudioConfig
+	sessions  SessionReader
+	sequences AudioSequences
+	sink      AudioSink
+	now       func() time.Time
+	words     idWords
 
 	mu        sync.Mutex
 	conns     map[string]*audioConnection
@@ -146,7 +163,7 @@ func NewAudioIngress(cfg AudioConfig, d AudioDeps) *AudioIngress {
 		d.Now = time.Now
 	}
 	return &AudioIngress{
-		cfg: cfg.withDefaults(), sessions: d.Sessions, sink: d.Sink, now: d.Now,
+		cfg: cfg.withDefaults(), sessions: d.Sessions, sequences: d.Sequences, sink: d.Sink, now: d.Now,
 		words: newIDWords(), conns: map[string]*audioConnection{},
 	}
 }
@@ -186,7 +203,9 @@ func (a *AudioIngress) Send(ctx context.Context, req AudioRequest) (AudioOutcome
 	}
 	chunk.SourceLanguage = sess.SourceLanguage
 	if chunk.SequenceAssigned {
-		chunk.Sequence = a.nextSequence(req.ConnectionID)
+		if chunk.Sequence, err = a.nextSequence(ctx, req.ConnectionID, req.SessionID); err != nil {
+			return 0, classify(req.SessionID, err)
+		}
 	}
 	if err := a.sink.Put(ctx, chunk); err != nil {
 		return 0, classify(req.SessionID, err)

@@ -11,7 +11,7 @@ type audioConnection struct {
 	window      time.Time // start of the current one-second window
 	inWindow    int
 	warned      bool  // RATE_LIMIT_EXCEEDED already sent in this window
-	assignedSeq int64 // last sequence assigned to a chunk without one
+	assignedSeq int64 // last sequence assigned to a chunk without one, without AudioSequences
 	lastUsed    time.Time
 
 	sessionID string // what the cached read is about
@@ -104,10 +104,16 @@ func (a *AudioIngress) session(ctx context.Context, connectionID, sessionID stri
 	return read.session, read.err
 }
 
-func (a *AudioIngress) nextSequence(connectionID string) int64 {
+// nextSequence numbers a chunk the speaker sent without a sequence: from
+// the session's counter (AudioSequences), or, without one, per connection in
+// this process.
+func (a *AudioIngress) nextSequence(ctx context.Context, connectionID, sessionID string) (int64, error) {
+	if a.sequences != nil {
+		return a.sequences.NextAudioSequence(ctx, sessionID)
+	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	c := a.connection(connectionID, a.now())
 	c.assignedSeq++
-	return c.assignedSeq
+	return c.assignedSeq, nil
 }

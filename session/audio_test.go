@@ -72,6 +72,13 @@ func (f *fakeSink) Put(_ context.Context, c AudioChunk) error {
 	return nil
 }
 
+// all returns the chunks put so far, in put order.
+func (f *fakeSink) all() []AudioChunk {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]AudioChunk(nil), f.chunks...)
+}
+
 // fakeClock is a time tests move by hand.
 type fakeClock struct {
 	mu sync.Mutex
@@ -91,11 +98,29 @@ const (
 	speakerConn  = "speaker-conn"
 )
 
+// fakeSequences is one counter per session, as the store keeps it.
+type fakeSequences struct {
+	mu   sync.Mutex
+	next map[string]int64
+	err  error
+}
+
+func (f *fakeSequences) NextAudioSequence(_ context.Context, sessionID string) (int64, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.err != nil {
+		return 0, f.err
+	}
+	f.next[sessionID]++
+	return f.next[sessionID], nil
+}
+
 type audioFixture struct {
-	ingress  *AudioIngress
-	sessions *fakeSessions
-	sink     *fakeSink
-	clock    *fakeClock
+	ingress   *AudioIngress
+	sequences *fakeSequences
+	sessions  *fakeSessions
+	sink      *fakeSink
+	clock     *fakeClock
 }
 
 func newAudioFixture(t *testing.T, cfg AudioConfig) *audioFixture {
@@ -109,7 +134,8 @@ func newAudioFixture(t *testing.T, cfg AudioConfig) *audioFixture {
 	} {
 		f.sessions.set(s)
 	}
-	f.ingress = NewAudioIngress(cfg, AudioDeps{Sessions: f.sessions, Sink: f.sink, Now: clock.Now})
+	f.sequences = &fakeSequences{next: map[string]int64{}}
+	f.ingress = NewAudioIngress(cfg, AudioDeps{Sessions: f.sessions, Sequences: f.sequences, Sink: f.sink, Now: clock.Now})
 	return f
 }
 
@@ -374,7 +400,52 @@ func TestAClosedConnectionIsForgotten(t *testing.T) {
 	_, err = f.ingress.Send(context.Background(), chunkRequest("y"))
 	require.NoError(t, err)
 	assert.Equal(t, 2, f.sessions.readCount())
-	assert.Equal(t, int64(1), f.sink.chunks[1].Sequence, "a new connection state numbers from 1")
+	assert.Equal(t, int64(2), f.sink.chunks[1].Sequence, "the session's count goes on: numbers belong to the session, not to a connection's state")
+}
+
+// Lambda spreads one speaker's frames over function instances, and a
+// speaker refreshes onto new connections: every one of them draws from the
+// session's one counter, so no number is handed out twice.
+func TestSequencesAreUniqueAcrossInstancesAndConnections(t *testing.T) {
+	f := newAudioFixture(t, AudioConfig{})
+	other := NewAudioIngress(AudioConfig{}, AudioDeps{Sessions: f.sessions, Sequences: f.sequences, Sink: f.sink, Now: f.clock.Now})
+	var wg sync.WaitGroup
+	for i := range 40 {
+		instance := f.ingress
+		if i%2 == 1 {
+			instance = other
+		}
+		wg.Go(func() {
+			_, err := instance.Send(context.Background(), chunkRequest("x"))
+			assert.NoError(t, err)
+		})
+	}
+	wg.Wait()
+	f.sessions.set(Session{ID: testSession, SpeakerConnectionID: "refreshed", SourceLanguage: "en", Active: true, ExpiresAt: f.clock.Now().Add(time.Hour)})
+	req := chunkRequest("after the refresh")
+	req.ConnectionID = "refreshed"
+	_, err := other.Send(context.Background(), req)
+	require.NoError(t, err)
+
+	seen := map[int64]bool{}
+	for _, c := range f.sink.all() {
+		assert.False(t, seen[c.Sequence], "sequence %d handed out twice", c.Sequence)
+		seen[c.Sequence] = true
+	}
+	assert.Len(t, seen, 41)
+	assert.Equal(t, int64(41), f.sink.all()[40].Sequence, "the refreshed connection goes on from the session's count")
+}
+
+func TestACounterThatCannotBeReachedIsUnavailable(t *testing.T) {
+	f := newAudioFixture(t, AudioConfig{})
+	f.sequences.err = errors.Join(ErrUnavailable, errors.New("table down"))
+	_, err := f.ingress.Send(context.Background(), chunkRequest("x"))
+	assert.Equal(t, CodeServiceUnavailable, ErrorCode(err), "never a chunk with a number that might collide")
+	assert.Empty(t, f.sink.all())
+	req := chunkRequest("numbered")
+	req.Sequence = int64p(7)
+	_, err = f.ingress.Send(context.Background(), req)
+	assert.NoError(t, err, "the speaker's own numbers need no counter")
 }
 
 func TestIdleConnectionsArePruned(t *testing.T) {

@@ -39,6 +39,9 @@ func (s *Service) admit(ctx context.Context, conn Connection) (seat, error) {
 		s.undoAdmit(ctx, conn)
 		return seat{}, err
 	}
+	if languageEdge(sess, conn.TargetLanguage, true) {
+		s.publishLanguages(ctx, sess)
+	}
 	return seat{session: sess, resumeToken: token}, nil
 }
 

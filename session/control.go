@@ -44,6 +44,9 @@ func (s *Service) Control(ctx context.Context, connectionID, control string, val
 		msgs = append(msgs, PausedChanged{SessionID: conn.SessionID, Paused: state.Paused, StateVersion: before.StateVersion})
 	}
 	s.tellAll(ctx, listeners, msgs...)
+	if was, is := before.EffectiveBroadcast().Paused, state.Paused || before.GapPaused; was != is {
+		s.publishPause(ctx, conn.SessionID, is, PauseBySpeaker, before.StateVersion)
+	}
 	return classify(conn.SessionID, s.messenger.Send(ctx, connectionID, changed))
 }
 
@@ -82,4 +85,14 @@ func parseControl(control string, value *float64) (BroadcastChange, error) {
 	default:
 		return BroadcastChange{}, invalidParam("control", "control must be pause, resume, mute, unmute or volume")
 	}
+}
+
+// publishPause tells the pipeline the broadcast as listeners hear it paused
+// or resumed, and why.
+func (s *Service) publishPause(ctx context.Context, sessionID string, paused bool, reason string, version int64) {
+	kind := PipelineResumed
+	if paused {
+		kind = PipelinePaused
+	}
+	s.publish(ctx, PipelineEvent{Kind: kind, SessionID: sessionID, StateVersion: version, Reason: reason})
 }

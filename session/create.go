@@ -42,6 +42,9 @@ func (s *Service) create(ctx context.Context, req ConnectRequest, p connectParam
 		switch {
 		case err == nil:
 			s.log.InfoContext(ctx, "session created", "operation", "createSession", "correlationId", sess.ID, "userId", id.UserID, "sourceLanguage", sess.SourceLanguage, "qualityTier", sess.QualityTier)
+			// Before the welcome, so the pipeline knows the settings before any audio.
+			s.publish(ctx, PipelineEvent{Kind: PipelineOpened, SessionID: sess.ID, StateVersion: sess.StateVersion,
+				SourceLanguage: sess.SourceLanguage, QualityTier: sess.QualityTier, Options: sess.Options})
 			return Welcome{Kind: WelcomeCreated, ConnectionID: req.ConnectionID, SessionID: sess.ID, Role: RoleSpeaker,
 				SourceLanguage: sess.SourceLanguage, QualityTier: sess.QualityTier, ExpiresAt: sess.ExpiresAt, Options: sess.Options}, nil
 		case errors.Is(err, ErrDuplicateConnection):

@@ -84,6 +84,9 @@ func (s *Service) releaseListener(ctx context.Context, conn Connection, operatio
 		return classify(conn.SessionID, err)
 	}
 	s.log.InfoContext(ctx, "listener left", "operation", operation, "correlationId", conn.SessionID, "targetLanguage", conn.TargetLanguage, "listenerCount", sess.ListenerCount)
+	if languageEdge(sess, conn.TargetLanguage, false) {
+		s.publishLanguages(ctx, sess)
+	}
 	s.notifySpeaker(ctx, sess.ID, audienceOf(sess))
 	return nil
 }

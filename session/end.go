@@ -47,6 +47,7 @@ func (s *Service) endSession(ctx context.Context, sessionID, speakerConnectionID
 		return true, before.StateVersion, classify(sessionID, err)
 	}
 	s.log.InfoContext(ctx, "session ended", "operation", "endSession", "correlationId", sessionID, "reason", reason, "listeners", len(listeners))
+	s.publish(ctx, PipelineEvent{Kind: PipelineEnded, SessionID: sessionID, StateVersion: before.StateVersion, Reason: reason})
 	msg := SessionEnded{SessionID: sessionID, Reason: reason, StateVersion: before.StateVersion}
 	return true, before.StateVersion, s.closeListeners(ctx, listeners, msg)
 }

@@ -235,11 +235,12 @@ type fixture struct {
 	limiter *sessiontest.Limiter
 	msgr    *messenger
 	clock   *clock
+	events  *pipelineRecorder
 }
 
 func newFixture(t *testing.T, cfg session.Config) *fixture {
 	t.Helper()
-	f := &fixture{t: t, mem: sessiontest.NewMemory(), limiter: sessiontest.NewLimiter(), msgr: newMessenger(), clock: &clock{t: start}}
+	f := &fixture{t: t, mem: sessiontest.NewMemory(), limiter: sessiontest.NewLimiter(), msgr: newMessenger(), clock: &clock{t: start}, events: &pipelineRecorder{}}
 	f.svc = session.New(cfg, session.Deps{
 		Sessions:    f.mem.Sessions(),
 		Connections: f.mem.Connections(),
@@ -247,6 +248,7 @@ func newFixture(t *testing.T, cfg session.Config) *fixture {
 		Limiter:     f.limiter,
 		Messenger:   f.msgr,
 		Verifier:    verifier{},
+		Pipeline:    f.events,
 		Now:         f.clock.Now,
 	})
 	return f

@@ -29,6 +29,7 @@ func (s *Service) speakerLost(ctx context.Context, speaker Connection) error {
 		paused := before.Broadcast
 		paused.Paused = true
 		msgs = append(msgs, BroadcastChanged{SessionID: speaker.SessionID, State: paused, StateVersion: v}, PausedChanged{SessionID: speaker.SessionID, Paused: true, StateVersion: v})
+		s.publishPause(ctx, speaker.SessionID, true, PauseSpeakerLost, v)
 	}
 	s.tellAll(ctx, listeners, msgs...)
 	return nil

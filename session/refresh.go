@@ -39,6 +39,10 @@ func (s *Service) refreshSpeaker(ctx context.Context, req ConnectRequest, p conn
 	w := Welcome{Kind: WelcomeRefreshed, ConnectionID: req.ConnectionID, SessionID: p.sessionID, Role: RoleSpeaker, Audience: &a}
 	if !before.SpeakerConnected() {
 		w.Return = &SpeakerReturn{Resumed: before.GapPaused && !before.Broadcast.Paused, Broadcast: before.Broadcast, StateVersion: before.StateVersion}
+		if w.Return.Resumed {
+			// Here, before the welcome: the speaker's audio cannot precede it.
+			s.publishPause(ctx, p.sessionID, false, ResumeSpeakerReconnects, before.StateVersion)
+		}
 	}
 	return w, nil
 }

@@ -18,6 +18,7 @@ type Service struct {
 	limiter     Limiter
 	messenger   Messenger
 	verifier    TokenVerifier
+	pipeline    PipelineEvents
 	now         func() time.Time
 	log         *slog.Logger
 	words       idWords
@@ -35,8 +36,10 @@ type Deps struct {
 	Limiter     Limiter
 	Messenger   Messenger
 	Verifier    TokenVerifier
-	Now         func() time.Time // nil: time.Now
-	Logger      *slog.Logger     // nil: discard
+	// Pipeline hears of openings, language sets, pauses and ends (nil: nobody).
+	Pipeline PipelineEvents
+	Now      func() time.Time // nil: time.Now
+	Logger   *slog.Logger     // nil: discard
 }
 
 // New builds a Service; cfg's zero fields take DefaultConfig's values.
@@ -47,6 +50,9 @@ func New(cfg Config, d Deps) *Service {
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.DiscardHandler)
 	}
+	if d.Pipeline == nil {
+		d.Pipeline = noPipeline{}
+	}
 	return &Service{
 		cfg:         cfg.withDefaults(),
 		sessions:    d.Sessions,
@@ -55,6 +61,7 @@ func New(cfg Config, d Deps) *Service {
 		limiter:     d.Limiter,
 		messenger:   d.Messenger,
 		verifier:    d.Verifier,
+		pipeline:    d.Pipeline,
 		now:         d.Now,
 		log:         d.Logger,
 		words:       newIDWords(),

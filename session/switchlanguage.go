@@ -30,6 +30,12 @@ func (s *Service) ChangeLanguage(ctx context.Context, connectionID, lang string)
 		}
 		s.audiences.forget(conn.SessionID, conn.TargetLanguage, lang)
 		if sess, err := s.sessions.Get(ctx, conn.SessionID); err == nil {
+			// The switch's transaction returns nothing, so the edges are read
+			// after it: a change made meanwhile by another write that also
+			// crossed an edge was published by that write, with its version.
+			if languageEdge(sess, conn.TargetLanguage, false) || languageEdge(sess, lang, true) {
+				s.publishLanguages(ctx, sess)
+			}
 			defer s.notifySpeaker(ctx, sess.ID, audienceOf(sess))
 		}
 	}

@@ -42,5 +42,5 @@ func newContractStore(t *testing.T, url string) *store.Store {
 }
 
 func ports(s *store.Store) sessiontest.Ports {
-	return sessiontest.Ports{Sessions: s.Sessions, Connections: s.Connections, Scans: s, Limiter: s}
+	return sessiontest.Ports{Sessions: s.Sessions, Connections: s.Connections, Scans: s, Limiter: s, AudioSequences: s.Sessions}
 }

@@ -17,6 +17,8 @@ type Ports struct {
 	Connections session.Connections
 	Scans       session.SweepScans
 	Limiter     session.Limiter
+	// AudioSequences numbers unnumbered audio chunks.
+	AudioSequences session.AudioSequences
 }
 
 // RunContract runs the one suite of the storage ports' behaviour against the
@@ -35,6 +37,7 @@ func RunContract(t *testing.T, newPorts func(t *testing.T) Ports) {
 	t.Run("SweepScans", func(t *testing.T) { scansContract(t, newPorts) })
 	t.Run("Limiter", func(t *testing.T) { limiterContract(t, newPorts) })
 	t.Run("State versions", func(t *testing.T) { stateVersionsContract(t, newPorts) })
+	t.Run("Audio sequences", func(t *testing.T) { audioSequencesContract(t, newPorts) })
 }
 
 // Every subtest starts at start, the start of a minute, so heartbeat and
@@ -145,5 +148,5 @@ func ids(conns []session.Connection) []string {
 // double's newPorts for RunContract.
 func NewMemoryPorts(*testing.T) Ports {
 	m := NewMemory()
-	return Ports{Sessions: m.Sessions(), Connections: m.Connections(), Scans: m.Scans(), Limiter: NewLimiter()}
+	return Ports{Sessions: m.Sessions(), Connections: m.Connections(), Scans: m.Scans(), Limiter: NewLimiter(), AudioSequences: m.AudioSequences()}
 }

@@ -28,6 +28,8 @@ type Memory struct {
 	// before runs once, under the lock, at the next call of a method: what
 	// another invocation changed just before that call.
 	before map[string]func(Backdoor)
+	// audioSeq is each session's audio sequence counter.
+	audioSeq map[string]int64
 }
 
 // record is a connection record with the bookkeeping the store keeps beside
@@ -48,6 +50,7 @@ func NewMemory() *Memory {
 		calls:    map[string]int{},
 		unseen:   map[string]bool{},
 		before:   map[string]func(Backdoor){},
+		audioSeq: map[string]int64{},
 	}
 }
 

@@ -191,8 +191,8 @@ func (b *bench) scenarioAudio(ctx context.Context) error {
 	putsPerChunk := float64(puts-retries) / float64(max(chunks, 1))
 	b.addOpNoted("sendAudio", st, dbPerChunk, "DynamoDB requests inside the ingest handlers / chunks")
 	b.note("audio: %d speakers × %.0f chunks/s × %v = %d chunks of %d bytes; %d listeners each", f.sessions, f.rate, streamed.Round(time.Second), chunks, f.chunkBytes, f.listeners)
-	b.note("audio: per chunk %.3f DynamoDB requests and %.2f Kinesis PutRecord (budgets 0.05 and 1); besides, %d PutRecord retries (throttling or a slow emulator)", dbPerChunk, putsPerChunk, retries)
-	b.note("audio: the loopback pipeline made %d GetRecords (%.1f/s over 4 shards) and, with the ingest, %d DynamoDB requests in all (%.2f per chunk: the stand-in pipeline reads each session's languages once a second and each broadcast reads its listeners at most once per BROADCAST_AUDIENCE_CACHE_SECONDS)",
+	b.note("audio: per chunk %.3f DynamoDB requests and %.2f Kinesis PutRecord (budgets %.2f and 1); besides, %d PutRecord retries (throttling or a slow emulator)", dbPerChunk, putsPerChunk, dbPerChunkBudget, retries)
+	b.note("audio: the loopback pipeline made %d GetRecords (%.1f/s over 4 shards) and, with the ingest, %d DynamoDB requests in all (%.2f per chunk: the stand-in pipeline learns each session's languages from the stream's control records, and each broadcast reads its listeners at most once per BROADCAST_AUDIENCE_CACHE_SECONDS)",
 		reads, float64(reads)/streamed.Seconds(), trips, float64(trips)/float64(max(chunks, 1)))
 
 	var lat []time.Duration
@@ -227,7 +227,7 @@ func (b *bench) scenarioAudio(ctx context.Context) error {
 	if refused > 0 {
 		refusedErr = fmt.Errorf("%d error replies to speakers", refused)
 	}
-	if dbPerChunk > 0.05 {
+	if dbPerChunk > dbPerChunkBudget {
 		dbErr = fmt.Errorf("%.3f DynamoDB requests per chunk", dbPerChunk)
 	}
 	if putsPerChunk > 1 {
@@ -257,3 +257,11 @@ func untilStalled(stall time.Duration, check func() (progress int, err error)) e
 		time.Sleep(100 * time.Millisecond)
 	}
 }
+
+// dbPerChunkBudget: the session read, cached per connection (one per 20
+// chunks at most), plus, since the original client sends no sequence, one
+// write to the session's sequence counter per chunk: numbers counted in a
+// process collided across the function instances serving one speaker
+// (issue 22; docs/PROTOCOL.md, "The audio stream"). Speakers that number
+// their chunks (the client library, the console) cost only the read.
+const dbPerChunkBudget = 1.05

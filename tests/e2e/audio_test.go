@@ -33,10 +33,21 @@ type streamRecord struct {
 	partitionKey string
 }
 
-// streamRecords reads every record of the system's audio stream for
+// streamRecords reads every audio record of the system's audio stream for
 // sessionID, shard by shard from the oldest (GetRecords), with a client of
 // its own so the service's request counts stay untouched.
 func (s *system) streamRecords(t *testing.T, sessionID string) []streamRecord {
+	t.Helper()
+	return s.readStream(t, sessionID, false)
+}
+
+// controlRecords reads the control records of sessionID, as streamRecords.
+func (s *system) controlRecords(t *testing.T, sessionID string) []streamRecord {
+	t.Helper()
+	return s.readStream(t, sessionID, true)
+}
+
+func (s *system) readStream(t *testing.T, sessionID string, control bool) []streamRecord {
 	t.Helper()
 	ctx := context.Background()
 	api := kinesis.NewFromConfig(s.awsCfg)
@@ -54,7 +65,7 @@ func (s *system) streamRecords(t *testing.T, sessionID string) []streamRecord {
 			for _, rec := range page.Records {
 				r, err := audiostream.DecodeRecord(rec.Data)
 				require.NoError(t, err)
-				if r.SessionID == sessionID {
+				if r.SessionID == sessionID && (r.Control == nil) != control {
 					out = append(out, streamRecord{Record: r, partitionKey: aws.ToString(rec.PartitionKey)})
 				}
 			}
@@ -114,7 +125,22 @@ func TestTheOriginalSpeakerFramesReachTheStreamInOrder(t *testing.T) {
 	}
 	spk.noErrors(300 * time.Millisecond) // success sends nothing back
 	assert.Equal(t, int64(chunks), sys.kinesis.Count("PutRecord")-putsBefore, "one PutRecord per chunk")
-	assert.LessOrEqual(t, sys.roundTrips.Count()-tripsBefore, int64(1), "the session is read once for all chunks")
+	assert.LessOrEqual(t, sys.roundTrips.Count()-tripsBefore, int64(1+chunks), "the session is read once for all chunks, and each unnumbered chunk takes its number from the session's counter")
+}
+
+func TestNumberedChunksReadTheSessionOnceForAll(t *testing.T) {
+	sys := startSystem(t, nil)
+	spk, id := sys.speaker(t, "alice")
+	const chunks = 12
+	tripsBefore := sys.roundTrips.Count()
+	for i := range chunks {
+		spk.send(map[string]any{"action": "sendAudio", "sessionId": id, "audioData": base64.StdEncoding.EncodeToString(chunkAudio(i)), "sequence": i})
+	}
+	recs := sys.awaitRecords(t, id, chunks)
+	for i, r := range recs {
+		assert.Equal(t, int64(i), r.Sequence)
+	}
+	assert.LessOrEqual(t, sys.roundTrips.Count()-tripsBefore, int64(1), "the speaker's own numbers need no counter")
 }
 
 func TestTheSpeakersOwnSequenceReachesTheStream(t *testing.T) {
@@ -159,6 +185,8 @@ func TestRefusedAudioIsAnsweredAndGoesNowhere(t *testing.T) {
 	spk, id := sys.speaker(t, "alice")
 	_, other := sys.speaker(t, "bob")
 	listener := sys.listener(t, id, "es")
+	// The openings and the join put control records; the refusals none.
+	puts := sys.kinesis.Count("PutRecord")
 	cases := []struct {
 		name  string
 		from  *client
@@ -186,7 +214,7 @@ func TestRefusedAudioIsAnsweredAndGoesNowhere(t *testing.T) {
 	}
 	assert.Empty(t, sys.streamRecords(t, id))
 	assert.Empty(t, sys.streamRecords(t, other))
-	assert.Zero(t, sys.kinesis.Count("PutRecord"))
+	assert.Equal(t, puts, sys.kinesis.Count("PutRecord"), "a refused chunk is never put")
 
 	t.Run("audio beyond the frame limit closes the connection as API Gateway would", func(t *testing.T) {
 		big, bigID := sys.speaker(t, "carol")

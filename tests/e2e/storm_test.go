@@ -1,10 +1,12 @@
 package e2e
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"io"
 	"net/http"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -12,7 +14,9 @@ import (
 	"github.com/coder/websocket"
 	"github.com/stretchr/testify/assert"
 
+	"github.com/livecast/sessions/audiostream"
 	"github.com/livecast/sessions/local/ddbcontention"
+	"github.com/livecast/sessions/session"
 )
 
 // stormOutcome is how one of many simultaneous joins ended.
@@ -106,4 +110,18 @@ func TestJoinStormFillsEverySeatOnContendedDynamoDB(t *testing.T) {
 	wg.Wait()
 	eventually(t, func() bool { return sys.session(t, id).Count == 0 && sys.listenerRecords(t, id) == 0 }, "everyone left: counts back to zero")
 	assert.Empty(t, nonZeroCounts(sys.session(t, id).ByLanguage))
+	t.Run("the pipeline hears each language come once and go once", func(t *testing.T) {
+		var sets []*audiostream.Control
+		for _, r := range sys.controlRecords(t, id) {
+			if r.Control.Kind == session.PipelineLanguages {
+				sets = append(sets, r.Control)
+			}
+		}
+		t.Logf("%d joins and %d leaves over three languages: %d language records", joiners, capacity, len(sets))
+		assert.Len(t, sets, 6, "three 0→1 edges, three 1→0 edges")
+		// Concurrent leaves put from concurrent invocations: their records
+		// may land in any order, and the version says which is the latest.
+		latest := slices.MaxFunc(sets, func(a, b *audiostream.Control) int { return cmp.Compare(a.StateVersion, b.StateVersion) })
+		assert.Equal(t, []string{}, latest.TargetLanguages)
+	})
 }
