@@ -58,10 +58,16 @@ func Build(cfg Config, p Parts) Graph {
 	})
 	mgmt := apigatewaymanagementapi.NewFromConfig(p.AWS, func(o *apigatewaymanagementapi.Options) {
 		o.BaseEndpoint = aws.String(p.ManagementEndpoint)
+		o.Retryer = router.ManagementRetryer()
 	})
 	messenger := router.NewMessenger(mgmt, p.Now)
+	var pages session.PageScheduler
+	if p.Scheduler != nil {
+		pages = router.PageScheduler{Scheduler: p.Scheduler, Now: p.Now}
+	}
 	svc := session.New(cfg.Session, session.Deps{
 		Sessions: st.Sessions, Connections: st.Connections, Scans: st, Limiter: st, Messenger: messenger, Verifier: speakerTokens{p.Verifier}, Now: p.Now, Logger: p.Logger,
+		Pages: pages,
 	})
 	stream := audiostream.New(audiostream.NewClient(p.AWS, p.KinesisOptions...), cfg.AudioStreamName, p.AudioRetry)
 	audio := session.NewAudioIngress(cfg.Audio, session.AudioDeps{Sessions: st.Sessions, Sink: stream, Now: p.Now})

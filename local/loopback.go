@@ -40,14 +40,17 @@ func (l *System) loopback(poll time.Duration, log *slog.Logger) {
 }
 
 // fanOutChunk broadcasts one chunk to each language at once, and returns
-// when every broadcast has: each listener is in one language, so the next
-// chunk cannot overtake this one on its way to any listener.
+// when every broadcast invocation has. A broadcast's other pages may still
+// be posting then, so a listener may get chunk k+1 before chunk k: clients
+// restore order by sequence (docs/PROTOCOL.md).
 func (l *System) fanOutChunk(ctx context.Context, r audiostream.Record, langs []string, log *slog.Logger) {
 	var wg sync.WaitGroup
 	for _, lang := range langs {
 		payload := router.AudioData{SessionID: r.SessionID, TargetLanguage: lang, Audio: r.Audio, Sequence: r.Sequence,
 			SampleRate: r.SampleRate, Encoding: r.Encoding}.Encode(time.Now())
-		ev, err := router.NewBroadcastEvent(r.SessionID, lang, payload)
+		// Live audio: a chunk a second late is dropped (and counted stale),
+		// not delivered late, as the pipeline on AWS does.
+		ev, err := router.NewBroadcastEventWithAge(r.SessionID, lang, payload, router.DefaultAudioMaxAge)
 		if err != nil {
 			log.Error("audio loopback: encode broadcast", "error", err.Error())
 			return

@@ -18,6 +18,12 @@ const (
 	MetricTotalListeners         = "TotalListeners"
 	MetricConnectionErrors       = "ConnectionErrors"
 	MetricRateLimitExceeded      = "RateLimitExceeded"
+	// MetricConnectionsAPICalls counts @connections calls (PostToConnection
+	// and DeleteConnection, each retry included), one datum per invocation:
+	// summed per second it is what the account's request quota counts.
+	MetricConnectionsAPICalls = "ConnectionsApiCalls"
+	// MetricBroadcastStale counts broadcast posts dropped for their age.
+	MetricBroadcastStale = "BroadcastStale"
 )
 
 // Units of the CloudWatch Embedded Metric Format.

@@ -1,6 +1,7 @@
 package session
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"log/slog"
@@ -19,6 +20,8 @@ type Service struct {
 	messenger   Messenger
 	verifier    TokenVerifier
 	now         func() time.Time
+	sleep       func(context.Context, time.Duration) error
+	pages       PageScheduler
 	log         *slog.Logger
 	words       idWords
 	sourceLangs map[string]bool
@@ -36,7 +39,11 @@ type Deps struct {
 	Messenger   Messenger
 	Verifier    TokenVerifier
 	Now         func() time.Time // nil: time.Now
-	Logger      *slog.Logger     // nil: discard
+	// Sleep waits between retries of a throttled post (nil: a timer); tests
+	// replace it with one that moves their clock.
+	Sleep  func(ctx context.Context, d time.Duration) error
+	Pages  PageScheduler // nil: every page is posted by the invocation that has it
+	Logger *slog.Logger  // nil: discard
 }
 
 // New builds a Service; cfg's zero fields take DefaultConfig's values.
@@ -47,6 +54,9 @@ func New(cfg Config, d Deps) *Service {
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.DiscardHandler)
 	}
+	if d.Sleep == nil {
+		d.Sleep = sleepContext
+	}
 	return &Service{
 		cfg:         cfg.withDefaults(),
 		sessions:    d.Sessions,
@@ -56,6 +66,8 @@ func New(cfg Config, d Deps) *Service {
 		messenger:   d.Messenger,
 		verifier:    d.Verifier,
 		now:         d.Now,
+		sleep:       d.Sleep,
+		pages:       d.Pages,
 		log:         d.Logger,
 		words:       newIDWords(),
 		sourceLangs: sourceLanguages(),
