@@ -15,14 +15,17 @@ import (
 // to every listener of the session as audioData, one broadcast event per
 // target language, through the same entry point the pipeline invokes on AWS.
 // It runs until Close; read failures (the emulator stopped) are retried.
-func (l *System) loopback(poll time.Duration, log *slog.Logger) {
+func (l *System) loopback(poll, maxAge time.Duration, log *slog.Logger) {
 	defer l.pending.Done()
 	if poll <= 0 {
 		poll = 100 * time.Millisecond
 	}
+	if maxAge <= 0 {
+		maxAge = router.DefaultAudioMaxAge
+	}
 	langs := &languageCache{local: l, ttl: time.Second, bySession: map[string]cachedLanguages{}}
 	sessions := &sessionQueues{queues: map[string]*sessionQueue{}, idle: 30 * time.Second, handle: func(ctx context.Context, r audiostream.Record) {
-		l.fanOutChunk(ctx, r, langs.of(ctx, r.SessionID), log)
+		l.fanOutChunk(ctx, r, langs.of(ctx, r.SessionID), maxAge, log)
 	}}
 	defer sessions.wait()
 	from := time.Now()
@@ -43,14 +46,21 @@ func (l *System) loopback(poll time.Duration, log *slog.Logger) {
 // when every broadcast invocation has. A broadcast's other pages may still
 // be posting then, so a listener may get chunk k+1 before chunk k: clients
 // restore order by sequence (docs/PROTOCOL.md).
-func (l *System) fanOutChunk(ctx context.Context, r audiostream.Record, langs []string, log *slog.Logger) {
+func (l *System) fanOutChunk(ctx context.Context, r audiostream.Record, langs []string, maxAge time.Duration, log *slog.Logger) {
 	var wg sync.WaitGroup
 	for _, lang := range langs {
 		payload := router.AudioData{SessionID: r.SessionID, TargetLanguage: lang, Audio: r.Audio, Sequence: r.Sequence,
 			SampleRate: r.SampleRate, Encoding: r.Encoding}.Encode(time.Now())
 		// Live audio: a chunk a second late is dropped (and counted stale),
-		// not delivered late, as the pipeline on AWS does.
-		ev, err := router.NewBroadcastEventWithAge(r.SessionID, lang, payload, router.DefaultAudioMaxAge)
+		// not delivered late. The second counts from when API Gateway took
+		// the chunk, so a lag before the broadcast (the stream, this reader)
+		// sheds too; a chunk already too old still goes to the service with
+		// the least age, so its drop is counted where every drop is.
+		age := maxAge
+		if r.ReceivedAt > 0 {
+			age -= time.Since(time.UnixMilli(r.ReceivedAt))
+		}
+		ev, err := router.NewBroadcastEventWithAge(r.SessionID, lang, payload, max(age, time.Millisecond))
 		if err != nil {
 			log.Error("audio loopback: encode broadcast", "error", err.Error())
 			return

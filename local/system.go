@@ -48,6 +48,11 @@ type Options struct {
 	AudioLoopback bool
 	// LoopbackPoll is the least time between two reads of a shard; 0 → 100 ms.
 	LoopbackPoll time.Duration
+	// LoopbackMaxAge is how old (since API Gateway took it) a chunk may be
+	// when posted; older ones are dropped and counted stale. 0 → audio's
+	// default, 1 s. Tests that hold every chunk's delivery on a loaded
+	// machine give it more.
+	LoopbackMaxAge time.Duration
 	// ConnectionsFaults add AWS's @connections latency and 410/429 answers
 	// to the local gateway (gateway.Faults); zero: none, as in `make run`.
 	ConnectionsFaults gateway.Faults
@@ -159,7 +164,7 @@ func Start(ctx context.Context, cfg app.Config, awsCfg aws.Config, o Options) (*
 	go l.sweepEvery(cfg.SweepInterval, o.Now)
 	if o.AudioLoopback {
 		l.pending.Add(1)
-		go l.loopback(o.LoopbackPoll, o.Logger)
+		go l.loopback(o.LoopbackPoll, o.LoopbackMaxAge, o.Logger)
 	}
 	return l, nil
 }

@@ -163,7 +163,10 @@ func startSystemWith(t *testing.T, env map[string]string, o systemOptions) *syst
 		DynamoOptions:  []func(*dynamodb.Options){sys.roundTrips.Option()},
 		KinesisOptions: []func(*kinesis.Options){sys.kinesis.Option()},
 		AudioLoopback:  o.audioLoopback, LoopbackPoll: 50 * time.Millisecond,
-		WrapHandler: sys.countDisconnects, ConnectionsFaults: o.faults,
+		// Every chunk must arrive in these tests, also on a loaded machine
+		// under -race; audio's one-second age has unit tests of its own.
+		LoopbackMaxAge: time.Minute,
+		WrapHandler:    sys.countDisconnects, ConnectionsFaults: o.faults,
 	})
 	require.NoError(t, err)
 	t.Cleanup(func() {
