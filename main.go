@@ -23,6 +23,7 @@ import (
 	"github.com/livecast/sessions/app"
 	"github.com/livecast/sessions/auth"
 	"github.com/livecast/sessions/local"
+	"github.com/livecast/sessions/local/gateway"
 	"github.com/livecast/sessions/router"
 )
 
@@ -90,6 +91,10 @@ func runLocal(args []string) error {
 	idle := fs.Duration("idle-timeout", 10*time.Minute, "close connections without client messages for this long (API Gateway: 10m)")
 	clientID := fs.String("client-id", "local-client", "audience of locally minted speaker tokens")
 	loopback := fs.Bool("audio-loopback", false, "stand in for the translation pipeline: fan each speaker's audio out to the session's listeners, untranslated")
+	var faults gateway.Faults
+	fs.DurationVar(&faults.Latency, "post-latency", 0, "add this latency to every @connections request, as from Lambda on AWS (model: 20ms)")
+	fs.Float64Var(&faults.GoneShare, "post-gone-share", 0, "answer this share (0..1) of @connections POSTs 410 GoneException")
+	fs.Float64Var(&faults.ThrottleShare, "post-throttle-share", 0, "answer this share (0..1) of @connections POSTs 429 LimitExceededException")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -104,7 +109,7 @@ func runLocal(args []string) error {
 		return err
 	}
 	logger := app.NewLogger(os.Stdout, cfg.LogLevel)
-	sys, err := local.Start(ctx, cfg, awsCfg, local.Options{Addr: *addr, IdleTimeout: *idle, ClientID: *clientID, Logger: logger, Metrics: os.Stdout, AudioLoopback: *loopback})
+	sys, err := local.Start(ctx, cfg, awsCfg, local.Options{Addr: *addr, IdleTimeout: *idle, ClientID: *clientID, Logger: logger, Metrics: os.Stdout, AudioLoopback: *loopback, ConnectionsFaults: faults})
 	if err != nil {
 		return err
 	}

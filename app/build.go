@@ -58,13 +58,19 @@ func Build(cfg Config, p Parts) Graph {
 	})
 	mgmt := apigatewaymanagementapi.NewFromConfig(p.AWS, func(o *apigatewaymanagementapi.Options) {
 		o.BaseEndpoint = aws.String(p.ManagementEndpoint)
+		o.Retryer = router.ManagementRetryer()
 	})
 	messenger := router.NewMessenger(mgmt, p.Now)
+	var pages session.PageScheduler
+	if p.Scheduler != nil {
+		pages = router.PageScheduler{Scheduler: p.Scheduler, Now: p.Now}
+	}
 	// The stream carries the audio and, in order with it, what the pipeline
 	// must know of each session (session.PipelineEvents).
 	stream := audiostream.New(audiostream.NewClient(p.AWS, p.KinesisOptions...), cfg.AudioStreamName, p.AudioRetry)
 	svc := session.New(cfg.Session, session.Deps{
 		Sessions: st.Sessions, Connections: st.Connections, Scans: st, Limiter: st, Messenger: messenger, Verifier: speakerTokens{p.Verifier}, Pipeline: stream, Now: p.Now, Logger: p.Logger,
+		Pages: pages,
 	})
 	audio := session.NewAudioIngress(cfg.Audio, session.AudioDeps{Sessions: st.Sessions, Sequences: st.Sessions, Sink: stream, Now: p.Now})
 	rt := router.New(router.Options{

@@ -28,6 +28,9 @@ type Config struct {
 	MetricsNamespace  string
 }
 
+// MaxBroadcastPageSize bounds BROADCAST_PAGE_SIZE (see FromEnv).
+const MaxBroadcastPageSize = 1000
+
 // Lookup reads one environment variable; os.LookupEnv in production.
 type Lookup func(name string) (string, bool)
 
@@ -52,6 +55,7 @@ func FromEnv(lookup Lookup) (Config, error) {
 	s.ConnectionAttemptsPerMin = r.count("RATE_LIMIT_CONNECTION_ATTEMPTS_PER_MIN", d.ConnectionAttemptsPerMin)
 	s.MaxHeldSeatsPerAddress = r.count("MAX_HELD_SEATS_PER_ADDRESS", d.MaxHeldSeatsPerAddress)
 	s.HeartbeatsPerMinute = r.count("RATE_LIMIT_HEARTBEATS_PER_MIN", d.HeartbeatsPerMinute)
+	s.BroadcastPageSize = r.count("BROADCAST_PAGE_SIZE", d.BroadcastPageSize)
 	da := session.DefaultAudioConfig()
 	c.Audio = session.AudioConfig{
 		ChunksPerSecond: r.count("AUDIO_CHUNKS_PER_SECOND", da.ChunksPerSecond),
@@ -80,6 +84,10 @@ func FromEnv(lookup Lookup) (Config, error) {
 		return Config{}, fmt.Errorf("CONNECTION_REFRESH_MINUTES (%v) must be shorter than CONNECTION_MAX_DURATION_HOURS (%v)", s.RefreshAfter, s.ConnectionMaxDuration)
 	case s.WarningAfter >= s.ConnectionMaxDuration:
 		return Config{}, fmt.Errorf("CONNECTION_WARNING_MINUTES (%v) must be shorter than CONNECTION_MAX_DURATION_HOURS (%v)", s.WarningAfter, s.ConnectionMaxDuration)
+	case s.BroadcastPageSize > MaxBroadcastPageSize:
+		// A page travels as one asynchronous Lambda event (256 KB at most)
+		// beside a payload of up to 128 KB: 1,000 ids are about 20 KB.
+		return Config{}, fmt.Errorf("BROADCAST_PAGE_SIZE (%d) must be at most %d", s.BroadcastPageSize, MaxBroadcastPageSize)
 	case s.HeartbeatTimeout <= s.HeartbeatInterval:
 		return Config{}, fmt.Errorf("HEARTBEAT_TIMEOUT_SECONDS (%v) must be longer than HEARTBEAT_INTERVAL_SECONDS (%v)", s.HeartbeatTimeout, s.HeartbeatInterval)
 	}

@@ -25,6 +25,7 @@ func TestConfigDefaults(t *testing.T) {
 	assert.Equal(t, 20, c.Session.MaxHeldSeatsPerAddress)
 	assert.Equal(t, slog.LevelInfo, c.LogLevel)
 	assert.Equal(t, "Sessions", c.Tables.Sessions)
+	assert.Equal(t, 128, c.Session.BroadcastPageSize)
 }
 
 func TestHeldSeatBoundIsRead(t *testing.T) {
@@ -54,6 +55,7 @@ func TestInvalidConfigNamesTheVariable(t *testing.T) {
 		"RATE_LIMIT_HEARTBEATS_PER_MIN":          "x",
 		"MAX_HELD_SEATS_PER_ADDRESS":             "0",
 		"LOG_LEVEL":                              "chatty",
+		"BROADCAST_PAGE_SIZE":                    "0",
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := FromEnv(env(map[string]string{name: value}))
@@ -61,6 +63,14 @@ func TestInvalidConfigNamesTheVariable(t *testing.T) {
 			assert.Contains(t, err.Error(), name)
 		})
 	}
+	t.Run("a page must fit one asynchronous Lambda event", func(t *testing.T) {
+		_, err := FromEnv(env(map[string]string{"BROADCAST_PAGE_SIZE": "1001"}))
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), "BROADCAST_PAGE_SIZE")
+		c, err := FromEnv(env(map[string]string{"BROADCAST_PAGE_SIZE": "1000"}))
+		require.NoError(t, err)
+		assert.Equal(t, 1000, c.Session.BroadcastPageSize)
+	})
 	t.Run("refresh must come before the connection wall", func(t *testing.T) {
 		_, err := FromEnv(env(map[string]string{"CONNECTION_REFRESH_MINUTES": "130"}))
 		require.Error(t, err)

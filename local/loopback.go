@@ -18,10 +18,13 @@ import (
 // Like a pipeline, it knows only the stream and the broadcast event: which
 // languages to produce it learns from the stream's control records. It runs
 // until Close; read failures (the emulator stopped) are retried.
-func (l *System) loopback(poll time.Duration, log *slog.Logger) {
+func (l *System) loopback(poll, maxAge time.Duration, log *slog.Logger) {
 	defer l.pending.Done()
 	if poll <= 0 {
 		poll = 100 * time.Millisecond
+	}
+	if maxAge <= 0 {
+		maxAge = router.DefaultAudioMaxAge
 	}
 	langs := &languageBook{bySession: map[string]languageSet{}}
 	sessions := &sessionQueues{queues: map[string]*sessionQueue{}, idle: 30 * time.Second, handle: func(ctx context.Context, r audiostream.Record) {
@@ -29,7 +32,7 @@ func (l *System) loopback(poll time.Duration, log *slog.Logger) {
 			langs.apply(*r.Control)
 			return
 		}
-		l.fanOutChunk(ctx, r, langs.of(r.SessionID), log)
+		l.fanOutChunk(ctx, r, langs.of(r.SessionID), maxAge, log)
 	}}
 	defer sessions.wait()
 	from := time.Now()
@@ -47,14 +50,24 @@ func (l *System) loopback(poll time.Duration, log *slog.Logger) {
 }
 
 // fanOutChunk broadcasts one chunk to each language at once, and returns
-// when every broadcast has: each listener is in one language, so the next
-// chunk cannot overtake this one on its way to any listener.
-func (l *System) fanOutChunk(ctx context.Context, r audiostream.Record, langs []string, log *slog.Logger) {
+// when every broadcast invocation has. A broadcast's other pages may still
+// be posting then, so a listener may get chunk k+1 before chunk k: clients
+// restore order by sequence (docs/PROTOCOL.md).
+func (l *System) fanOutChunk(ctx context.Context, r audiostream.Record, langs []string, maxAge time.Duration, log *slog.Logger) {
 	var wg sync.WaitGroup
 	for _, lang := range langs {
 		payload := router.AudioData{SessionID: r.SessionID, TargetLanguage: lang, Audio: r.Audio, Sequence: r.Sequence,
 			SampleRate: r.SampleRate, Encoding: r.Encoding}.Encode(time.Now())
-		ev, err := router.NewBroadcastEvent(r.SessionID, lang, payload)
+		// Live audio: a chunk a second late is dropped (and counted stale),
+		// not delivered late. The second counts from when API Gateway took
+		// the chunk, so a lag before the broadcast (the stream, this reader)
+		// sheds too; a chunk already too old still goes to the service with
+		// the least age, so its drop is counted where every drop is.
+		age := maxAge
+		if r.ReceivedAt > 0 {
+			age -= time.Since(time.UnixMilli(r.ReceivedAt))
+		}
+		ev, err := router.NewBroadcastEventWithAge(r.SessionID, lang, payload, max(age, time.Millisecond))
 		if err != nil {
 			log.Error("audio loopback: encode broadcast", "error", err.Error())
 			return

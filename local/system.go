@@ -48,6 +48,14 @@ type Options struct {
 	AudioLoopback bool
 	// LoopbackPoll is the least time between two reads of a shard; 0 → 100 ms.
 	LoopbackPoll time.Duration
+	// LoopbackMaxAge is how old (since API Gateway took it) a chunk may be
+	// when posted; older ones are dropped and counted stale. 0 → audio's
+	// default, 1 s. Tests that hold every chunk's delivery on a loaded
+	// machine give it more.
+	LoopbackMaxAge time.Duration
+	// ConnectionsFaults add AWS's @connections latency and 410/429 answers
+	// to the local gateway (gateway.Faults); zero: none, as in `make run`.
+	ConnectionsFaults gateway.Faults
 	// WrapHandler, if set, wraps the handler the gateway invokes (benchmarks
 	// time invocations with it); scheduled internal events are not wrapped.
 	WrapHandler func(gateway.Handler) gateway.Handler
@@ -108,7 +116,7 @@ func Start(ctx context.Context, cfg app.Config, awsCfg aws.Config, o Options) (*
 	}
 	gw, err := gateway.New(handler, gateway.Options{
 		Addr: o.Addr, IdleTimeout: o.IdleTimeout, MaxDuration: cfg.Session.ConnectionMaxDuration,
-		Routes: routes, Extra: mux, Logger: o.Logger, Now: o.Now,
+		Routes: routes, Extra: mux, Logger: o.Logger, Now: o.Now, Faults: o.ConnectionsFaults,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("start local gateway: %w", err)
@@ -156,7 +164,7 @@ func Start(ctx context.Context, cfg app.Config, awsCfg aws.Config, o Options) (*
 	go l.sweepEvery(cfg.SweepInterval, o.Now)
 	if o.AudioLoopback {
 		l.pending.Add(1)
-		go l.loopback(o.LoopbackPoll, o.Logger)
+		go l.loopback(o.LoopbackPoll, o.LoopbackMaxAge, o.Logger)
 	}
 	return l, nil
 }

@@ -49,12 +49,14 @@ func (m *Messenger) Send(ctx context.Context, connectionID string, msg session.M
 }
 
 func (m *Messenger) post(ctx context.Context, connectionID string, body []byte) error {
+	countCall(ctx)
 	_, err := m.api.PostToConnection(ctx, &apigatewaymanagementapi.PostToConnectionInput{ConnectionId: aws.String(connectionID), Data: body})
 	return connectionError("post", err)
 }
 
 // Disconnect closes a connection from the service side.
 func (m *Messenger) Disconnect(ctx context.Context, connectionID string) error {
+	countCall(ctx)
 	_, err := m.api.DeleteConnection(ctx, &apigatewaymanagementapi.DeleteConnectionInput{ConnectionId: aws.String(connectionID)})
 	return connectionError("disconnect", err)
 }
@@ -66,6 +68,8 @@ func connectionError(op string, err error) error {
 		return nil
 	case errors.As(err, &gone):
 		return fmt.Errorf("%s: %w", op, session.ErrConnectionGone)
+	case isThrottle(err):
+		return fmt.Errorf("%s: %w: %w", op, session.ErrThrottled, redactURL(err))
 	default:
 		return fmt.Errorf("%s: %w: %w", op, session.ErrUnavailable, redactURL(err))
 	}

@@ -21,6 +21,12 @@ const (
 	// MetricSweepCompleted is 1 per sweep that finished: the heartbeat whose
 	// absence the infrastructure alarms on (a stopped or failing sweep).
 	MetricSweepCompleted = "SweepCompleted"
+	// MetricConnectionsAPICalls counts @connections calls (PostToConnection
+	// and DeleteConnection, each retry included), one datum per invocation:
+	// summed per second it is what the account's request quota counts.
+	MetricConnectionsAPICalls = "ConnectionsApiCalls"
+	// MetricBroadcastStale counts broadcast posts dropped for their age.
+	MetricBroadcastStale = "BroadcastStale"
 )
 
 // Units of the CloudWatch Embedded Metric Format.

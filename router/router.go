@@ -77,6 +77,8 @@ var ErrUnknownEvent = errors.New("router: unknown event")
 // Handle is the Lambda entry point: raw event in, raw response out. It is
 // safe for concurrent use.
 func (r *Router) Handle(ctx context.Context, raw json.RawMessage) (json.RawMessage, error) {
+	ctx, calls := withCallCounter(ctx)
+	defer r.emitCalls(calls)
 	kind, detail, err := classifyEvent(raw)
 	if err != nil {
 		return nil, err

@@ -30,7 +30,11 @@ type Config struct {
 	HeartbeatsPerMinute      int // per connection
 	WelcomeRetryFor          time.Duration
 	FanoutWorkers            int
-	MaxSessionIDAttempts     int
+	// BroadcastPageSize is the most listeners one invocation posts a
+	// broadcast (or an ending) to; the rest go to other invocations
+	// (broadcast_pages.go).
+	BroadcastPageSize    int
+	MaxSessionIDAttempts int
 }
 
 // DefaultConfig returns the defaults of docs/SPEC.md. The per-address limits
@@ -59,8 +63,12 @@ func DefaultConfig() Config {
 		// (or a loaded machine in local mode) 3 s lost welcomes of
 		// connections that did open. Retrying a connection that never
 		// opens costs about one small post a second, rarely.
-		WelcomeRetryFor:      25 * time.Second,
-		FanoutWorkers:        32,
+		WelcomeRetryFor: 25 * time.Second,
+		FanoutWorkers:   32,
+		// 128 = 4 rounds of 32 workers: about 80 ms at 20 ms per post, inside
+		// one 100 ms frame of audio at 10 chunks/s, so a page is done
+		// before the next chunk's page starts (README, "Broadcast").
+		BroadcastPageSize:    128,
 		MaxSessionIDAttempts: 10,
 	}
 }
@@ -95,6 +103,7 @@ func (c Config) withDefaults() Config {
 	setInt(&c.HeartbeatsPerMinute, d.HeartbeatsPerMinute)
 	setDur(&c.WelcomeRetryFor, d.WelcomeRetryFor)
 	setInt(&c.FanoutWorkers, d.FanoutWorkers)
+	setInt(&c.BroadcastPageSize, d.BroadcastPageSize)
 	setInt(&c.MaxSessionIDAttempts, d.MaxSessionIDAttempts)
 	return c
 }

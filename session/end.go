@@ -62,8 +62,10 @@ func (s *Service) closeListeners(ctx context.Context, listeners []Connection, en
 		return classify(sessionID, err)
 	}
 	s.audiences.forget(sessionID)
-	res := s.fanOut(ctx, open, ended, true)
-	s.log.InfoContext(ctx, "listeners closed", "operation", "endSession", "correlationId", sessionID, "listeners", len(listeners), "delivered", res.Delivered, "gone", len(res.Gone))
+	// The same pages as a broadcast: an ending of thousands must finish
+	// within the invocation's deadline on AWS's post latency too.
+	res := s.paged(ctx, sessionID, "", open, ended, fanoutOptions{closeAfter: true})
+	s.log.InfoContext(ctx, "listeners closed", "operation", "endSession", "correlationId", sessionID, "listeners", len(listeners), "delivered", res.Delivered, "gone", len(res.Gone), "pagesScheduled", res.PagesScheduled)
 	// Held seats last: if they stay, they are records of a session that is
 	// over, which the sweep removes.
 	if err := s.conns.DeleteMany(ctx, idsOf(held)); err != nil {

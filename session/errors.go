@@ -85,6 +85,10 @@ var (
 	// ErrConnectionGone is returned by a Messenger for a connection that no
 	// longer exists (HTTP 410 from @connections): drop it, never retry.
 	ErrConnectionGone = errors.New("session: connection gone")
+	// ErrThrottled is returned by a Messenger when @connections refused a
+	// post for the account's request quota (HTTP 429
+	// LimitExceededException): retry it after a wait, never at once.
+	ErrThrottled = errors.New("session: connections API throttled")
 )
 
 // RateLimitedError is returned by a Limiter when a counter is over its limit.

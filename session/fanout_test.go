@@ -57,7 +57,7 @@ func TestBroadcast(t *testing.T) {
 		res, err := f.svc.Broadcast(f.ctx(), seededID, "de", payload)
 
 		require.NoError(t, err)
-		assert.Equal(t, session.FanoutResult{Failed: 2}, res)
+		assert.Equal(t, session.FanoutResult{Failed: 2, Listeners: 2}, res)
 		assert.False(t, f.record("l0").Held())
 	})
 

@@ -1,6 +1,7 @@
 package session
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"log/slog"
@@ -20,6 +21,8 @@ type Service struct {
 	verifier    TokenVerifier
 	pipeline    PipelineEvents
 	now         func() time.Time
+	sleep       func(context.Context, time.Duration) error
+	pages       PageScheduler
 	log         *slog.Logger
 	words       idWords
 	sourceLangs map[string]bool
@@ -39,7 +42,11 @@ type Deps struct {
 	// Pipeline hears of openings, language sets, pauses and ends (nil: nobody).
 	Pipeline PipelineEvents
 	Now      func() time.Time // nil: time.Now
-	Logger   *slog.Logger     // nil: discard
+	// Sleep waits between retries of a throttled post (nil: a timer); tests
+	// replace it with one that moves their clock.
+	Sleep  func(ctx context.Context, d time.Duration) error
+	Pages  PageScheduler // nil: every page is posted by the invocation that has it
+	Logger *slog.Logger  // nil: discard
 }
 
 // New builds a Service; cfg's zero fields take DefaultConfig's values.
@@ -53,6 +60,9 @@ func New(cfg Config, d Deps) *Service {
 	if d.Pipeline == nil {
 		d.Pipeline = noPipeline{}
 	}
+	if d.Sleep == nil {
+		d.Sleep = sleepContext
+	}
 	return &Service{
 		cfg:         cfg.withDefaults(),
 		sessions:    d.Sessions,
@@ -63,6 +73,8 @@ func New(cfg Config, d Deps) *Service {
 		verifier:    d.Verifier,
 		pipeline:    d.Pipeline,
 		now:         d.Now,
+		sleep:       d.Sleep,
+		pages:       d.Pages,
 		log:         d.Logger,
 		words:       newIDWords(),
 		sourceLangs: sourceLanguages(),

@@ -34,6 +34,7 @@ type connectionIdentity struct {
 // IAM, and the SDK always signs.
 func (s *Server) serveManagement(w http.ResponseWriter, r *http.Request, id string) {
 	w.Header().Set("X-Amzn-RequestId", newID())
+	s.faults.wait(r.Context())
 	switch r.Method {
 	case http.MethodPost:
 		data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, int64(s.opts.MessageLimit)))
@@ -44,6 +45,9 @@ func (s *Server) serveManagement(w http.ResponseWriter, r *http.Request, id stri
 		}
 		if err != nil {
 			writeAWSError(w, http.StatusBadRequest, "BadRequestException", "Bad Request")
+			return
+		}
+		if s.faults.postFault(w) {
 			return
 		}
 		c := s.lookup(r.Context(), id)

@@ -44,6 +44,9 @@ type Options struct {
 	// HandlerTimeout bounds each invocation, like API Gateway's integration
 	// timeout. 0 → 29 s.
 	HandlerTimeout time.Duration
+	// Faults add AWS's @connections latency and failures (faults.go);
+	// the zero value adds none.
+	Faults Faults
 }
 
 // Defaults mirror API Gateway's WebSocket quotas.
@@ -91,6 +94,9 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.IdleTimeout < 0 || o.MaxDuration < 0 || o.FrameLimit < 0 || o.MessageLimit < 0 || o.HandlerTimeout < 0 {
 		return o, errors.New("gateway: durations and limits must not be negative")
+	}
+	if err := o.Faults.validate(); err != nil {
+		return o, err
 	}
 	for _, r := range o.Routes {
 		if r == "" || strings.HasPrefix(r, "$") {

@@ -22,6 +22,7 @@ type Server struct {
 	opts   Options
 	routes map[string]bool
 	log    *slog.Logger
+	faults *faulter
 
 	ln   net.Listener
 	http *http.Server
@@ -63,6 +64,7 @@ func New(h Handler, opts Options) (*Server, error) {
 		opts:   opts,
 		routes: make(map[string]bool, len(opts.Routes)),
 		log:    opts.Logger,
+		faults: newFaulter(opts.Faults),
 		ln:     ln,
 		conns:  make(map[string]*connection),
 	}

@@ -64,6 +64,7 @@ type flags struct {
 	fanoutWorkers     int
 	coldStarts        int
 	audio             audioFlags
+	broadcast         broadcastFlags
 	productionClient  bool
 	scenarios         map[string]bool
 	out               string
@@ -100,7 +101,12 @@ func parseFlags(args []string) (flags, error) {
 	fs.IntVar(&f.audio.chunkBytes, "audio-chunk-bytes", 8000, "audio bytes per chunk (250 ms of 16 kHz 16-bit mono)")
 	fs.DurationVar(&f.audio.duration, "audio-duration", time.Minute, "how long the speakers stream")
 	fs.DurationVar(&f.audio.poll, "audio-poll", 200*time.Millisecond, "the loopback's least time between two reads of a shard (Kinesis allows five a second)")
-	only := fs.String("scenarios", "create,join,sustain,storm,joinstorm,fanout,audio,coldstart", "scenarios to run, comma-separated")
+	fs.IntVar(&f.broadcast.listeners, "broadcast-listeners", 500, "listeners of one language in the broadcast scenario (broadcast_<N>)")
+	fs.Float64Var(&f.broadcast.rate, "broadcast-rate", 10, "chunks a second from the broadcast scenario's speaker")
+	fs.IntVar(&f.broadcast.chunkBytes, "broadcast-chunk-bytes", 3200, "audio bytes per chunk (100 ms of 16 kHz 16-bit mono)")
+	fs.DurationVar(&f.broadcast.duration, "broadcast-duration", time.Minute, "how long the broadcast scenario's speaker streams, per run")
+	latencies := fs.String("broadcast-post-latency", "0ms,20ms", "@connections latencies of the broadcast scenario's runs (AWS: model 20ms)")
+	only := fs.String("scenarios", "create,join,sustain,storm,joinstorm,fanout,audio,broadcast,coldstart", "scenarios to run, comma-separated")
 	fs.StringVar(&f.out, "out", "build/bench.json", "JSON results")
 	fs.StringVar(&f.logPath, "log", "build/bench.log", "the service's warn/error log lines")
 	if err := fs.Parse(args); err != nil {
@@ -121,6 +127,13 @@ func parseFlags(args []string) (flags, error) {
 			return f, fmt.Errorf("-fanout: bad count %q", s)
 		}
 		f.fanout = append(f.fanout, n)
+	}
+	for s := range strings.SplitSeq(*latencies, ",") {
+		d, err := time.ParseDuration(strings.TrimSpace(s))
+		if err != nil || d < 0 {
+			return f, fmt.Errorf("-broadcast-post-latency: bad latency %q", s)
+		}
+		f.broadcast.latencies = append(f.broadcast.latencies, d)
 	}
 	if f.heartbeatInterval <= 0 {
 		return f, fmt.Errorf("-heartbeat-interval must be positive")
@@ -197,7 +210,7 @@ func run(args []string, out io.Writer) error {
 	// services, and one single-threaded moto_server serving both would make
 	// the audio's puts and reads queue behind the fan-out's queries.
 	kinesisEndpoint := os.Getenv("AWS_ENDPOINT_URL_KINESIS")
-	if kinesisEndpoint == "" && f.scenarios["audio"] {
+	if kinesisEndpoint == "" && (f.scenarios["audio"] || f.scenarios["broadcast"]) {
 		moto, err := motoserver.Start()
 		if err != nil {
 			return err
@@ -232,6 +245,7 @@ func run(args []string, out io.Writer) error {
 		{"joinstorm", b.scenarioJoinStorm},
 		{"fanout", b.scenarioFanout},
 		{"audio", b.scenarioAudio},
+		{"broadcast", b.scenarioBroadcast},
 		{"coldstart", b.scenarioColdStart},
 	}
 	failed := false

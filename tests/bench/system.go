@@ -20,6 +20,7 @@ import (
 	"github.com/livecast/sessions/app"
 	"github.com/livecast/sessions/audiostream"
 	"github.com/livecast/sessions/local"
+	"github.com/livecast/sessions/local/gateway"
 	"github.com/livecast/sessions/store"
 )
 
@@ -39,6 +40,7 @@ type system struct {
 	inspect   *store.Store
 	db        *dynamo.DB
 	logs      *logTally
+	emf       *emfTally // the service's EMF metrics, summed
 	userSeq   atomic.Int64
 	closeOnce sync.Once
 }
@@ -90,6 +92,8 @@ type systemOptions struct {
 	// reads the emulator directly, so its checks neither count as the
 	// service's requests nor meet the stand-in.
 	dynamoEndpoint string
+	// faults add @connections latency (and 410/429 answers) to the gateway.
+	faults gateway.Faults
 }
 
 // startSystemWith is startSystem with options.
@@ -111,7 +115,7 @@ func (b *bench) startSystemWith(ctx context.Context, name string, env map[string
 		return nil, err
 	}
 	var audioRetry audiostream.Retry
-	s := &system{name: name, cfg: cfg, awsCfg: awsCfg, trips: &store.RoundTrips{}, kinesis: &audiostream.Requests{}, logs: &logTally{}}
+	s := &system{name: name, cfg: cfg, awsCfg: awsCfg, trips: &store.RoundTrips{}, kinesis: &audiostream.Requests{}, logs: &logTally{}, emf: &emfTally{}}
 	dynamoOptions := []func(*dynamodb.Options){s.trips.Option(), dbTimer(&s.outside)}
 	kinesisOptions := []func(*kinesis.Options){s.kinesis.Option()}
 	var inspectorOptions []func(*dynamodb.Options)
@@ -135,14 +139,16 @@ func (b *bench) startSystemWith(ctx context.Context, name string, env map[string
 	level := cfg.LogLevel
 	logger := slog.New(slog.NewJSONHandler(multiWriter{b.logFile, s.logs}, &slog.HandlerOptions{Level: level}))
 	s.local, err = local.Start(ctx, cfg, awsCfg, local.Options{
-		Logger:         logger,
-		ClientID:       "bench-client",
-		WrapHandler:    b.rec.wrap,
-		DynamoOptions:  dynamoOptions,
-		KinesisOptions: kinesisOptions,
-		AudioLoopback:  o.loopbackPoll > 0,
-		LoopbackPoll:   o.loopbackPoll,
-		AudioRetry:     audioRetry,
+		Logger:            logger,
+		ClientID:          "bench-client",
+		WrapHandler:       b.rec.wrap,
+		DynamoOptions:     dynamoOptions,
+		KinesisOptions:    kinesisOptions,
+		AudioLoopback:     o.loopbackPoll > 0,
+		LoopbackPoll:      o.loopbackPoll,
+		AudioRetry:        audioRetry,
+		Metrics:           s.emf,
+		ConnectionsFaults: o.faults,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("start %s: %w", name, err)

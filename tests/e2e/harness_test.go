@@ -111,6 +111,9 @@ type systemOptions struct {
 	jwksURL         string    // "" → the local issuer's JWKS
 	logs            io.Writer // nil → discarded (or the test log with E2E_LOG=1)
 	metrics         io.Writer
+	// faults add @connections latency and 410/429 answers (the field's
+	// behaviour, gateway.Faults); zero: localhost's.
+	faults gateway.Faults
 	// productionClient keeps the product's 3 s per attempt. Otherwise the
 	// tests wait up to 15 s: moto answers one request at a time, and on a
 	// loaded machine a slow answer must not look like an outage (a lost
@@ -160,7 +163,10 @@ func startSystemWith(t *testing.T, env map[string]string, o systemOptions) *syst
 		DynamoOptions:  []func(*dynamodb.Options){sys.roundTrips.Option()},
 		KinesisOptions: []func(*kinesis.Options){sys.kinesis.Option()},
 		AudioLoopback:  o.audioLoopback, LoopbackPoll: 50 * time.Millisecond,
-		WrapHandler: sys.countDisconnects,
+		// Every chunk must arrive in these tests, also on a loaded machine
+		// under -race; audio's one-second age has unit tests of its own.
+		LoopbackMaxAge: time.Minute,
+		WrapHandler:    sys.countDisconnects, ConnectionsFaults: o.faults,
 	})
 	require.NoError(t, err)
 	t.Cleanup(func() {

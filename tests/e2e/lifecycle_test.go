@@ -168,7 +168,7 @@ func TestBroadcastFansOutAndDropsGoneConnections(t *testing.T) {
 	require.NoError(t, err)
 	var res router.BroadcastResult
 	require.NoError(t, json.Unmarshal(out, &res))
-	assert.Equal(t, router.BroadcastResult{Delivered: 3, Dropped: 1}, res)
+	assert.Equal(t, router.BroadcastResult{Delivered: 3, Dropped: 1, Listeners: 4}, res)
 	for _, l := range es {
 		assert.Equal(t, "SG9sYQ==", l.expect("audioData")["audioData"])
 	}
@@ -179,7 +179,7 @@ func TestBroadcastFansOutAndDropsGoneConnections(t *testing.T) {
 	out, err = sys.Invoke(t.Context(), ev)
 	require.NoError(t, err)
 	require.NoError(t, json.Unmarshal(out, &res))
-	assert.Equal(t, router.BroadcastResult{Delivered: 3}, res, "held seats are left out of the next fan-out")
+	assert.Equal(t, router.BroadcastResult{Delivered: 3, Listeners: 3}, res, "held seats are left out of the next fan-out")
 	for _, l := range es {
 		l.expect("audioData")
 	}
@@ -189,14 +189,20 @@ func TestBroadcastFansOutAndDropsGoneConnections(t *testing.T) {
 		fr.sendOffContract(map[string]any{"sessionService": "broadcast", "sessionId": id, "targetLanguage": "fr", "payload": map[string]string{"type": "evil"}})
 		assert.Equal(t, "INVALID_ACTION", fr.expect("error")["code"])
 	})
-	t.Run("bad broadcast input is refused", func(t *testing.T) {
-		for _, ev := range []string{
-			`{"sessionService":"broadcast","sessionId":"nope","targetLanguage":"es","payload":{}}`,
-			fmt.Sprintf(`{"sessionService":"broadcast","sessionId":%q,"targetLanguage":"xx","payload":{}}`, id),
-			fmt.Sprintf(`{"sessionService":"broadcast","sessionId":%q,"targetLanguage":"es"}`, id),
+	t.Run("bad broadcast input is refused in the answer, not as a function error", func(t *testing.T) {
+		for ev, code := range map[string]string{
+			`{"sessionService":"broadcast","sessionId":"nope","targetLanguage":"es","payload":{}}`:                                                       "INVALID_SESSION_ID",
+			fmt.Sprintf(`{"sessionService":"broadcast","sessionId":%q,"targetLanguage":"xx","payload":{}}`, id):                                          "UNSUPPORTED_LANGUAGE",
+			fmt.Sprintf(`{"sessionService":"broadcast","sessionId":%q,"targetLanguage":"es"}`, id):                                                       "INVALID_PARAMETERS",
+			fmt.Sprintf(`{"sessionService":"broadcast","sessionId":%q,"targetLanguage":"es","payload":{"type":"audioData","audioData":"SG9sYQ=="}}`, id): "INVALID_PARAMETERS",
+			fmt.Sprintf(`{"sessionService":"broadcast","sessionId":%q,"targetLanguage":"es","payload":{},"maxAgeMs":0}`, id):                             "INVALID_PARAMETERS",
 		} {
-			_, err := sys.Invoke(t.Context(), []byte(ev))
-			assert.Error(t, err, ev)
+			out, err := sys.Invoke(t.Context(), []byte(ev))
+			require.NoError(t, err, ev)
+			var res router.BroadcastResult
+			require.NoError(t, json.Unmarshal(out, &res), ev)
+			require.NotNil(t, res.Refused, ev)
+			assert.Equal(t, code, res.Refused.Code, ev)
 		}
 	})
 }
