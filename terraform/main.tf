@@ -142,6 +142,8 @@ module "monitoring" {
   api_errors_threshold              = var.alarm_api_errors_threshold
   session_creation_p95_threshold_ms = var.alarm_session_creation_p95_ms
   fault_responses_threshold         = var.alarm_fault_responses_threshold
+  connections_quota_per_second      = var.api_gateway_request_quota
+  connections_quota_alarm_share     = var.alarm_connections_quota_share
 
   tags = local.tags
 }

@@ -506,3 +506,25 @@ variable "alarm_fault_responses_threshold" {
   type        = number
   default     = 5
 }
+
+variable "api_gateway_request_quota" {
+  description = "The account's API Gateway request quota in this Region (requests per second). @connections calls count against it: the connections-quota alarm pages at alarm_connections_quota_share of it."
+  type        = number
+  default     = 10000
+
+  validation {
+    condition     = var.api_gateway_request_quota >= 1
+    error_message = "api_gateway_request_quota must be at least 1."
+  }
+}
+
+variable "alarm_connections_quota_share" {
+  description = "Share of api_gateway_request_quota at which the connections-quota alarm pages."
+  type        = number
+  default     = 0.8
+
+  validation {
+    condition     = var.alarm_connections_quota_share > 0 && var.alarm_connections_quota_share <= 1
+    error_message = "alarm_connections_quota_share must be in (0, 1]."
+  }
+}

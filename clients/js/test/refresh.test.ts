@@ -75,17 +75,18 @@ describe('the connection wall', () => {
     };
     await Promise.all([speak(), speak(), speak()]);
     assert.deepEqual({ failures, states, errors: errors.map((e) => `${e.code}: ${e.message}`) }, { failures: [], states: [], errors: [] }, timeline.join('\n'));
-    const last = [...sent].sort((a, b) => a - b);
-    await eventually('the listener heard every change', () => heard.length >= sent.length);
+    // v1.2: the three loops' changes are concurrent, so their broadcasts may
+    // reach the listener out of order; a change overtaken by a newer one
+    // (a higher stateVersion) is superseded and not emitted. What must hold:
+    // nothing doubled, nothing out of order, nothing invented, and the
+    // listener ends on the speaker's last change, as the service says.
+    const final = await s.getStatus();
+    await eventually('the listener ends on the last change', () => heard.length > 0 && heard[heard.length - 1]!.volume === final.broadcastState.volume);
     await sleep(300); // a late duplicate would arrive now
-
-    // Concurrent changes may be broadcast in any order: compare as sets.
-    const counts = new Map<number, number>();
-    for (const m of heard) counts.set(m.volume, (counts.get(m.volume) ?? 0) + 1);
-    const doubled = [...counts].filter(([, n]) => n > 1).map(([v]) => v);
-    const lost = sent.filter((v) => !counts.has(v));
-    assert.deepEqual({ doubled, lost }, { doubled: [], lost: [] });
-    assert.deepEqual(heard.map((m) => m.volume).sort((a, b) => a - b), last);
+    const versions = heard.map((m) => m.stateVersion);
+    assert.deepEqual(versions, [...new Set(versions)].sort((a, b) => a - b), 'each change once, in stateVersion order');
+    assert.deepEqual(heard.filter((m) => !sent.includes(m.volume)), [], 'only changes the speaker made');
+    assert.ok(heard.length >= sent.length / 2, `${heard.length} of ${sent.length} changes heard: only overtaken ones may be skipped`);
     // One refresh per 3 s of connection age: at least one per wall for each.
     assert.ok(refreshedSpeaker.length >= 2, `${refreshedSpeaker.length} speaker refreshes`);
     assert.ok(refreshedListener.length >= 2, `${refreshedListener.length} listener refreshes`);

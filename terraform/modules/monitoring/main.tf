@@ -105,6 +105,29 @@ resource "aws_cloudwatch_metric_alarm" "fault" {
   tags                = var.tags
 }
 
+# API Gateway's account throttle (requests per second per Region) counts
+# @connections calls too, and the fan-out makes one per listener per message.
+# The function publishes ConnectionsApiCalls (every POST and DELETE of an
+# invocation, retries included); their sum per minute over the quota's share
+# of a minute pages before listeners start missing audio to 429s. One minute,
+# two of three: a surge of joins is not a trend, a talk at the limit is.
+resource "aws_cloudwatch_metric_alarm" "connections_quota" {
+  alarm_name          = "${var.name_prefix}-connections-quota"
+  alarm_description   = "@connections calls above ${var.connections_quota_alarm_share * 100}% of the account's ${var.connections_quota_per_second} requests/s: ask AWS for a higher API Gateway quota, or send fewer messages per second."
+  namespace           = local.ns
+  metric_name         = "ConnectionsApiCalls"
+  statistic           = "Sum"
+  period              = 60
+  evaluation_periods  = 3
+  datapoints_to_alarm = 2
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = floor(var.connections_quota_per_second * var.connections_quota_alarm_share * 60)
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [local.topic_arn]
+  ok_actions          = [local.topic_arn]
+  tags                = var.tags
+}
+
 # Slowness is a fault too: speakers waiting seconds for their session is the
 # service failing them, whatever status they finally get.
 resource "aws_cloudwatch_metric_alarm" "session_creation_latency" {

@@ -27,6 +27,7 @@ locals {
   all_alarms = concat(
     values(aws_cloudwatch_metric_alarm.fault),
     [aws_cloudwatch_metric_alarm.session_creation_latency],
+    [aws_cloudwatch_metric_alarm.connections_quota],
     aws_cloudwatch_metric_alarm.sweep_heartbeat,
     values(aws_cloudwatch_metric_alarm.lost_work),
   )

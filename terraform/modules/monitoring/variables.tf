@@ -183,6 +183,28 @@ variable "audio_stream_name" {
   default     = null
 }
 
+variable "connections_quota_per_second" {
+  description = "The account's API Gateway request quota in this Region (requests per second; @connections calls count). 10,000 unless AWS raised it."
+  type        = number
+  default     = 10000
+
+  validation {
+    condition     = var.connections_quota_per_second >= 1
+    error_message = "connections_quota_per_second must be at least 1."
+  }
+}
+
+variable "connections_quota_alarm_share" {
+  description = "Share of connections_quota_per_second at which the connections-quota alarm pages."
+  type        = number
+  default     = 0.8
+
+  validation {
+    condition     = var.connections_quota_alarm_share > 0 && var.connections_quota_alarm_share <= 1
+    error_message = "connections_quota_alarm_share must be in (0, 1]."
+  }
+}
+
 variable "tags" {
   description = "Tags added to every resource of the module."
   type        = map(string)

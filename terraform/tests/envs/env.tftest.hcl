@@ -311,9 +311,10 @@ run "monitoring_and_identity" {
       module.monitoring.alarms["${var.environment}-livecast-internal-errors"].threshold == var.expected[var.environment].alarm_fault_responses &&
       module.monitoring.alarms["${var.environment}-livecast-service-unavailable"].threshold == var.expected[var.environment].alarm_fault_responses &&
       module.monitoring.alarms["${var.environment}-livecast-session-creation-latency-p95"].threshold == 2000 &&
-      length(module.monitoring.alarms) == 9
+      module.monitoring.alarms["${var.environment}-livecast-connections-quota"].threshold == 480000 &&
+      length(module.monitoring.alarms) == 10
     )
-    error_message = "Alarm thresholds must follow the environment's tfvars (six fault and latency alarms, the sweep heartbeat, the two on lost asynchronous work)."
+    error_message = "Alarm thresholds must follow the environment's tfvars (six fault and latency alarms, the @connections quota at 80% of 10,000/s over a minute, the sweep heartbeat, the two on lost asynchronous work)."
   }
 
   assert {

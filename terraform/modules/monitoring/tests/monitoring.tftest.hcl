@@ -29,9 +29,20 @@ run "alarms_page_for_faults_only" {
     condition = toset(output.alarm_names) == toset([
       "dev-livecast-function-errors", "dev-livecast-function-throttles", "dev-livecast-api-execution-errors",
       "dev-livecast-internal-errors", "dev-livecast-service-unavailable", "dev-livecast-session-creation-latency-p95",
-      "dev-livecast-sweep-stopped", "dev-livecast-async-events-dropped",
+      "dev-livecast-sweep-stopped", "dev-livecast-async-events-dropped", "dev-livecast-connections-quota",
     ])
-    error_message = "Expected the eight alarms, prefixed with the environment (no queue given: no queue alarm)."
+    error_message = "Expected the nine alarms, prefixed with the environment (no queue given: no queue alarm)."
+  }
+
+  assert {
+    condition = (
+      output.alarms["dev-livecast-connections-quota"].metric == "ConnectionsApiCalls" &&
+      output.alarms["dev-livecast-connections-quota"].statistic == "Sum" &&
+      output.alarms["dev-livecast-connections-quota"].threshold == 480000 &&
+      output.alarms["dev-livecast-connections-quota"].datapoints_to_alarm == 2 &&
+      output.alarms["dev-livecast-connections-quota"].evaluation_periods == 3
+    )
+    error_message = "The quota alarm pages at 80% of 10,000 @connections calls a second, summed over a minute, in 2 minutes of 3."
   }
 
   assert {
