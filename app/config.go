@@ -61,6 +61,18 @@ func FromEnv(lookup Lookup) (Config, error) {
 		ChunksPerSecond: r.count("AUDIO_CHUNKS_PER_SECOND", da.ChunksPerSecond),
 		SessionCacheFor: r.duration("AUDIO_SESSION_CACHE_SECONDS", da.SessionCacheFor, time.Second),
 		MaxChunkBytes:   da.MaxChunkBytes,
+		BytesPerSecond:  r.count("AUDIO_BYTES_PER_SECOND", da.BytesPerSecond),
+	}
+	// A session's audio goes to one shard: no connection may send more than
+	// the shard takes, in records or in bytes.
+	if c.Audio.ChunksPerSecond > session.ShardRecordsPerSecond {
+		r.fail("AUDIO_CHUNKS_PER_SECOND", fmt.Sprint(c.Audio.ChunksPerSecond), fmt.Sprintf("at most %d (one Kinesis shard's records per second)", session.ShardRecordsPerSecond))
+	}
+	if c.Audio.BytesPerSecond > session.ShardBytesPerSecond {
+		r.fail("AUDIO_BYTES_PER_SECOND", fmt.Sprint(c.Audio.BytesPerSecond), fmt.Sprintf("at most %d (one Kinesis shard's bytes per second)", session.ShardBytesPerSecond))
+	}
+	if c.Audio.MaxChunkBytes > c.Audio.BytesPerSecond {
+		r.fail("AUDIO_BYTES_PER_SECOND", fmt.Sprint(c.Audio.BytesPerSecond), fmt.Sprintf("at least one chunk (%d bytes)", c.Audio.MaxChunkBytes))
 	}
 	c.AudioStreamName = r.streamName("AUDIO_STREAM_NAME", "Audio")
 	c.Tables = store.Tables{

@@ -63,6 +63,20 @@ func TestInvalidConfigNamesTheVariable(t *testing.T) {
 			assert.Contains(t, err.Error(), name)
 		})
 	}
+	t.Run("no connection may send more audio than one Kinesis shard takes", func(t *testing.T) {
+		for name, value := range map[string]string{"AUDIO_BYTES_PER_SECOND": "1000001", "AUDIO_CHUNKS_PER_SECOND": "1001"} {
+			_, err := FromEnv(env(map[string]string{name: value}))
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), name)
+		}
+		_, err := FromEnv(env(map[string]string{"AUDIO_CHUNKS_PER_SECOND": "1001"}))
+		assert.ErrorContains(t, err, "shard")
+		_, err = FromEnv(env(map[string]string{"AUDIO_BYTES_PER_SECOND": "1000"}))
+		assert.ErrorContains(t, err, "at least one chunk")
+		c, err := FromEnv(env(map[string]string{"AUDIO_BYTES_PER_SECOND": "1000000"}))
+		require.NoError(t, err)
+		assert.Equal(t, 1_000_000, c.Audio.BytesPerSecond)
+	})
 	t.Run("a page must fit one asynchronous Lambda event", func(t *testing.T) {
 		_, err := FromEnv(env(map[string]string{"BROADCAST_PAGE_SIZE": "1001"}))
 		require.Error(t, err)

@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"encoding/base64"
 	"fmt"
 	"sync"
 	"time"
@@ -92,17 +93,31 @@ type AudioConfig struct {
 	SessionCacheFor time.Duration
 	// MaxChunkBytes bounds one chunk's decoded audio.
 	MaxChunkBytes int
+	// BytesPerSecond is each connection's limit on decoded audio in the same
+	// one-second window: chunks alone do not bound it (50 chunks of 24 KiB
+	// are 1.2 MB/s), and a session's audio lands on one Kinesis shard
+	// (partition key = session), which takes ShardBytesPerSecond.
+	BytesPerSecond int
 }
+
+// What one Kinesis shard takes (Kinesis Data Streams quotas): a session's
+// records all go to one shard, so no connection may send more.
+const (
+	ShardBytesPerSecond   = 1_000_000 // "1 MB per second", read as the smaller MB
+	ShardRecordsPerSecond = 1000
+)
 
 // MaxAudioChunkBytes is the audio a 32 KB frame can carry base64-encoded.
 const MaxAudioChunkBytes = 24 << 10
 
 // DefaultAudioConfig: 50 chunks a second is five times what the original
-// speaker client sends. An 8 s cache costs one DynamoDB read per 32 chunks at
+// speaker client sends; 256 KiB a second carries 48 kHz stereo 16-bit PCM
+// (192 KB/s) with room to spare and leaves three quarters of the session's
+// shard to the sessions that share it. An 8 s cache costs one DynamoDB read per 32 chunks at
 // 4 chunks a second (the budget is one per 20), and bounds how late a pause
 // made through another function instance stops the audio.
 func DefaultAudioConfig() AudioConfig {
-	return AudioConfig{ChunksPerSecond: 50, SessionCacheFor: 8 * time.Second, MaxChunkBytes: MaxAudioChunkBytes}
+	return AudioConfig{ChunksPerSecond: 50, SessionCacheFor: 8 * time.Second, MaxChunkBytes: MaxAudioChunkBytes, BytesPerSecond: 256 << 10}
 }
 
 func (c AudioConfig) withDefaults() AudioConfig {
@@ -115,6 +130,9 @@ func (c AudioConfig) withDefaults() AudioConfig {
 	}
 	if c.MaxChunkBytes <= 0 {
 		c.MaxChunkBytes = d.MaxChunkBytes
+	}
+	if c.BytesPerSecond <= 0 {
+		c.BytesPerSecond = d.BytesPerSecond
 	}
 	return c
 }
@@ -179,7 +197,7 @@ func (a *AudioIngress) Send(ctx context.Context, req AudioRequest) (AudioOutcome
 	if req.ReceivedAt.IsZero() {
 		req.ReceivedAt = now
 	}
-	switch throttled, err := a.admit(req.ConnectionID, req.SessionID, now); {
+	switch throttled, err := a.admit(req.ConnectionID, req.SessionID, base64.StdEncoding.DecodedLen(len(req.AudioData)), now); {
 	case err != nil:
 		return 0, err
 	case throttled:

@@ -10,6 +10,7 @@ import (
 type audioConnection struct {
 	window      time.Time // start of the current one-second window
 	inWindow    int
+	bytesIn     int   // decoded audio admitted in the window
 	warned      bool  // RATE_LIMIT_EXCEEDED already sent in this window
 	assignedSeq int64 // last sequence assigned to a chunk without one, without AudioSequences
 	lastUsed    time.Time
@@ -30,18 +31,20 @@ type sessionRead struct {
 	err     error
 }
 
-// admit counts the chunk in its connection's one-second window. Over the
-// limit, the first chunk gets RATE_LIMIT_EXCEEDED and later ones in the same
-// window report throttled without an error.
-func (a *AudioIngress) admit(connectionID, sessionID string, now time.Time) (throttled bool, err error) {
+// admit counts the chunk, and its bytes (at most what its base64 decodes
+// to), in its connection's one-second window. Over either limit, the first
+// chunk gets RATE_LIMIT_EXCEEDED and later ones in the same window report
+// throttled without an error; a refused chunk's bytes do not count.
+func (a *AudioIngress) admit(connectionID, sessionID string, bytes int, now time.Time) (throttled bool, err error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	c := a.connection(connectionID, now)
 	if now.Sub(c.window) >= time.Second || now.Before(c.window) {
-		c.window, c.inWindow, c.warned = now, 0, false
+		c.window, c.inWindow, c.bytesIn, c.warned = now, 0, 0, false
 	}
 	c.inWindow++
-	if c.inWindow <= a.cfg.ChunksPerSecond {
+	if c.inWindow <= a.cfg.ChunksPerSecond && c.bytesIn+bytes <= a.cfg.BytesPerSecond {
+		c.bytesIn += bytes
 		return false, nil
 	}
 	if c.warned {

@@ -462,3 +462,25 @@ func TestIdleConnectionsArePruned(t *testing.T) {
 	defer f.ingress.mu.Unlock()
 	assert.Len(t, f.ingress.conns, 1, "connections whose $disconnect went elsewhere do not pile up")
 }
+
+func TestTheByteRateLimitBoundsWhatOneShardTakes(t *testing.T) {
+	f := newAudioFixture(t, AudioConfig{ChunksPerSecond: 100, BytesPerSecond: 10_000})
+	big := strings.Repeat("x", 4000)
+	var outcomes []string
+	for range 4 {
+		out, err := f.ingress.Send(context.Background(), chunkRequest(big))
+		if err != nil {
+			outcomes = append(outcomes, string(ErrorCode(err)))
+			continue
+		}
+		outcomes = append(outcomes, out.String())
+		f.clock.Advance(100 * time.Millisecond)
+	}
+	f.clock.Advance(time.Second) // the next window
+	out, err := f.ingress.Send(context.Background(), chunkRequest(big))
+	require.NoError(t, err)
+	outcomes = append(outcomes, out.String())
+	assert.Equal(t, []string{"forwarded", "forwarded", "RATE_LIMIT_EXCEEDED", "throttled", "forwarded"}, outcomes,
+		"8,000 of 10,000 bytes pass; a third 4,000 would not")
+	assert.Len(t, f.sink.chunks, 3)
+}
