@@ -26,6 +26,7 @@ type welcomeEvent struct {
 	ResumeToken    string          `json:"resumeToken,omitempty"`
 	Audience       *welcomeAud     `json:"audience,omitempty"`
 	Return         *welcomeReturn  `json:"speakerReturn,omitempty"`
+	Replaces       string          `json:"replaces,omitempty"` // closed once this connection is welcomed
 }
 
 type welcomeOptions struct {
@@ -53,6 +54,7 @@ func encodeWelcome(w session.Welcome) ([]byte, error) {
 	ev := welcomeEvent{
 		Internal: internalWelcome, Kind: w.Kind, ConnectionID: w.ConnectionID, SessionID: w.SessionID, Role: string(w.Role),
 		TargetLanguage: w.TargetLanguage, SourceLanguage: w.SourceLanguage, QualityTier: w.QualityTier, ResumeToken: w.ResumeToken,
+		Replaces: w.Replaces,
 	}
 	if !w.ExpiresAt.IsZero() {
 		ev.ExpiresAt = w.ExpiresAt.UnixMilli()
@@ -73,6 +75,7 @@ func (ev welcomeEvent) domain() session.Welcome {
 	w := session.Welcome{
 		Kind: ev.Kind, ConnectionID: ev.ConnectionID, SessionID: ev.SessionID, Role: session.Role(ev.Role),
 		TargetLanguage: ev.TargetLanguage, SourceLanguage: ev.SourceLanguage, QualityTier: ev.QualityTier, ResumeToken: ev.ResumeToken,
+		Replaces: ev.Replaces,
 	}
 	if ev.ExpiresAt != 0 {
 		w.ExpiresAt = time.UnixMilli(ev.ExpiresAt)

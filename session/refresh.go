@@ -27,16 +27,16 @@ func (s *Service) refreshSpeaker(ctx context.Context, req ConnectRequest, p conn
 		return Welcome{}, classify(p.sessionID, err)
 	}
 	s.log.InfoContext(ctx, "speaker connection refreshed", "operation", "refreshConnection", "correlationId", p.sessionID, "userId", id.UserID, "returned", !before.SpeakerConnected())
-	if before.SpeakerConnectionID != req.ConnectionID {
-		// One speaker connection at a time: the one replaced (still open
-		// before the two-hour wall, or half-open after a loss) goes, so
-		// nothing more comes from it. Its $disconnect ends nothing: it is
-		// not the speaker any more.
-		s.closeReplaced(ctx, p.sessionID, before.SpeakerConnectionID)
-	}
 	a := audienceOf(before)
 	a.SpeakerConnectionID = req.ConnectionID
 	w := Welcome{Kind: WelcomeRefreshed, ConnectionID: req.ConnectionID, SessionID: p.sessionID, Role: RoleSpeaker, Audience: &a}
+	if before.SpeakerConnectionID != req.ConnectionID {
+		// One speaker connection at a time: the one replaced (still open
+		// before the two-hour wall, or half-open after a loss) goes once the
+		// new one is welcomed. Its $disconnect ends nothing: it is not the
+		// speaker any more.
+		w.Replaces = before.SpeakerConnectionID
+	}
 	if !before.SpeakerConnected() {
 		w.Return = &SpeakerReturn{Resumed: before.GapPaused && !before.Broadcast.Paused, Broadcast: before.Broadcast, StateVersion: before.StateVersion}
 		if w.Return.Resumed {
@@ -105,12 +105,14 @@ func (s *Service) resume(ctx context.Context, req ConnectRequest, p connectParam
 	}
 	// The seat is no longer held against the address it was lost from.
 	s.forgetHeld(ctx, p.sessionID, oldID)
-	// The old connection may still be open (the client noticed the loss
-	// before the service did): it no longer has a seat, so it goes.
-	s.closeReplaced(ctx, p.sessionID, oldID)
 	s.log.InfoContext(ctx, "listener seat resumed", "operation", "refreshConnection", "correlationId", p.sessionID, "targetLanguage", p.targetLanguage)
 	s.audiences.forget(p.sessionID, p.targetLanguage)
-	return s.listenerWelcome(WelcomeRefreshed, req, p, seat{resumeToken: token}), nil
+	// The old connection may still be open (the client noticed the loss
+	// before the service did, or refreshes before the wall): it no longer
+	// has a seat, so it goes once the new one is welcomed.
+	w := s.listenerWelcome(WelcomeRefreshed, req, p, seat{resumeToken: token})
+	w.Replaces = oldID
+	return w, nil
 }
 
 // sessionLive reads whether a session is live (refusal paths only).
@@ -148,17 +150,22 @@ func (s *Service) replaceRefreshing(ctx context.Context, req ConnectRequest, p c
 	case err != nil:
 		return Welcome{}, classify(p.sessionID, err)
 	}
-	// The replaced connection has no seat now: it is closed rather than left
-	// open hearing nothing (the original client closes it itself a moment
-	// later; a second client behind the same address would not).
-	s.closeReplaced(ctx, p.sessionID, old.ID)
 	s.log.InfoContext(ctx, "listener connection replaced at capacity", "operation", "refreshConnection", "correlationId", p.sessionID, "targetLanguage", p.targetLanguage)
 	s.audiences.forget(p.sessionID, p.targetLanguage)
-	return s.listenerWelcome(WelcomeRefreshed, req, p, seat{resumeToken: token}), nil
+	// The replaced connection has no seat now: it is closed once the new
+	// one is welcomed rather than left open hearing nothing (the original
+	// client closes it itself a moment later; a second client behind the
+	// same address would not).
+	w := s.listenerWelcome(WelcomeRefreshed, req, p, seat{resumeToken: token})
+	w.Replaces = old.ID
+	return w, nil
 }
 
 // closeReplaced closes a connection whose seat (or speakership) another
-// connection took: one seat, one open connection. A connection already gone
+// connection took: one seat, one open connection. The welcome of the new
+// connection does it, after the welcome is sent: a broadcast that read the
+// audience just before the swap still reaches the old connection, which the
+// client keeps until then, so no change falls between the two. A connection already gone
 // is fine; a failure is logged, and the sweep finds the connection without a
 // record and closes it.
 func (s *Service) closeReplaced(ctx context.Context, sessionID, connectionID string) {

@@ -59,7 +59,7 @@ func TestSpeakerRefresh(t *testing.T) {
 				tc.wantReturn.StateVersion = version
 			}
 			assert.Equal(t, session.Welcome{Kind: session.WelcomeRefreshed, ConnectionID: "spk2", SessionID: seededID, Role: session.RoleSpeaker,
-				Audience: &session.Audience{SpeakerConnectionID: "spk2", Total: 1, ByLanguage: map[string]int{"es": 1}, StateVersion: version}, Return: tc.wantReturn}, w)
+				Audience: &session.Audience{SpeakerConnectionID: "spk2", Total: 1, ByLanguage: map[string]int{"es": 1}, StateVersion: version}, Return: tc.wantReturn, Replaces: "spk"}, w)
 			after := f.stored(seededID)
 			assert.Equal(t, "spk2", after.SpeakerConnectionID)
 			assert.Equal(t, f.clock.Now().Add(2*time.Hour), after.ExpiresAt, "the session is extended")
@@ -67,7 +67,9 @@ func TestSpeakerRefresh(t *testing.T) {
 			assert.False(t, after.GapPaused)
 			assert.Equal(t, tc.paused, after.EffectiveBroadcast().Paused)
 			assert.Equal(t, aliceID, f.record("spk2").UserID)
-			assert.Equal(t, []string{"spk"}, f.msgr.closed(), "v1.2: the replaced speaker connection is closed, open or half-open")
+			assert.Empty(t, f.msgr.closed(), "the old connection stays open until the new one is welcomed")
+			require.NoError(t, f.svc.Welcome(f.ctx(), w))
+			assert.Contains(t, f.msgr.closed(), "spk", "v1.2: the replaced speaker connection is closed, open or half-open")
 		})
 	}
 }
@@ -120,6 +122,9 @@ func TestListenerResume(t *testing.T) {
 			assert.NotEmpty(t, w.ResumeToken)
 			assert.NotEqual(t, joined.ResumeToken, w.ResumeToken, "a fresh token")
 			assert.Nil(t, w.Audience, "no count changed")
+			assert.Equal(t, "old", w.Replaces)
+			assert.Empty(t, f.msgr.closed(), "the old connection stays open until the new one is welcomed")
+			require.NoError(t, f.svc.Welcome(f.ctx(), w))
 			assert.Equal(t, []string{"old"}, f.msgr.closed(), "the old connection has no seat any more")
 			_, oldKept := f.mem.Connection("old")
 			assert.False(t, oldKept)
@@ -225,6 +230,8 @@ func TestTokenlessListenerRefresh(t *testing.T) {
 			assert.Equal(t, session.HashID(ip), f.record("new").SourceIPHash)
 			assert.Len(t, f.mem.ConnectionIDs(), 4, "three listeners and the speaker")
 			assert.Equal(t, 3, f.stored(seededID).ListenerCount)
+			assert.Empty(t, f.msgr.closed(), "the replaced connection stays open until the new one is welcomed")
+			require.NoError(t, f.svc.Welcome(f.ctx(), w))
 			assert.Equal(t, []string{tc.replaced}, f.msgr.closed(), "v1.2: the replaced connection is closed, whoever holds it (one seat, one open connection)")
 		})
 	}

@@ -37,6 +37,9 @@ type Welcome struct {
 	// Replayed is set when this $connect repeats one already admitted: no
 	// state changed and the first one's welcome is already on its way.
 	Replayed bool
+	// Replaces is the connection this one took the seat (or speakership)
+	// from, closed once this one is welcomed.
+	Replaces string
 }
 
 // Audience is who listens to a session, as its speaker sees it.
@@ -94,7 +97,11 @@ func (s *Service) Welcome(ctx context.Context, w Welcome) error {
 		// knowing its audience), after the welcome is on its way.
 		defer s.notifySpeaker(ctx, w.SessionID, *w.Audience)
 	}
-	return s.sendWhenOpen(ctx, w.ConnectionID, msg)
+	err := s.sendWhenOpen(ctx, w.ConnectionID, msg)
+	// The replaced connection goes whether or not this one opened: it has
+	// no seat either way.
+	s.closeReplaced(ctx, w.SessionID, w.Replaces)
+	return err
 }
 
 func (s *Service) sendWhenOpen(ctx context.Context, connID string, msg Message) error {
