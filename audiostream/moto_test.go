@@ -91,7 +91,7 @@ func TestEachSessionsChunksAreReadBackInOrder(t *testing.T) {
 			n += len(seqs)
 		}
 		return n == perSession*len(sessions)
-	}, 15*time.Second, 20*time.Millisecond)
+	}, waitDeadline, 20*time.Millisecond)
 	want := make([]int64, perSession)
 	for i := range want {
 		want[i] = int64(i)
@@ -159,10 +159,15 @@ func TestASessionsControlAndAudioRecordsAreReadInOnePutOrder(t *testing.T) {
 	require.NoError(t, s.Put(ctx, session.AudioChunk{SessionID: id, Sequence: 2, Audio: []byte("a2")}))
 	require.NoError(t, s.Publish(ctx, session.PipelineEvent{Kind: session.PipelineEnded, SessionID: id, StateVersion: 3}))
 	want := []string{"sessionOpened", "a1", "languages", "a2", "ended"}
-	require.Eventually(t, func() bool { mu.Lock(); defer mu.Unlock(); return len(got) == len(want) }, 15*time.Second, 20*time.Millisecond)
+	require.Eventually(t, func() bool { mu.Lock(); defer mu.Unlock(); return len(got) == len(want) }, waitDeadline, 20*time.Millisecond)
 	mu.Lock()
 	assert.Equal(t, want, got)
 	mu.Unlock()
 	cancel()
 	assert.ErrorIs(t, <-followed, context.Canceled)
 }
+
+// waitDeadline bounds every wait for records read back: moto serves one
+// request at a time, and on a busy two-core machine a read can queue for
+// seconds; a condition that holds returns at once.
+const waitDeadline = 60 * time.Second
