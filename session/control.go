@@ -43,7 +43,7 @@ func (s *Service) Control(ctx context.Context, connectionID, control string, val
 	if state.Paused != before.Broadcast.Paused {
 		msgs = append(msgs, PausedChanged{SessionID: conn.SessionID, Paused: state.Paused, StateVersion: before.StateVersion})
 	}
-	s.tellAll(ctx, listeners, msgs...)
+	s.tellAll(ctx, conn.SessionID, listeners, msgs...)
 	if was, is := before.EffectiveBroadcast().Paused, state.Paused || before.GapPaused; was != is {
 		s.publishPause(ctx, conn.SessionID, is, PauseBySpeaker, before.StateVersion)
 	}

@@ -263,3 +263,22 @@ func TestAuthorize(t *testing.T) {
 		})
 	}
 }
+
+// A listener that refreshed after the control read the audience has a new
+// connection the read did not see; its old one answers gone. The change
+// reaches the new one all the same.
+func TestAControlReachesTheSuccessorOfAConnectionReplacedMeanwhile(t *testing.T) {
+	f := newFixture(t, session.Config{})
+	f.seed("fr")
+	successor := f.record("l0")
+	successor.ID = "l0b"
+	f.msgr.setGone("l0")
+	f.msgr.onGone = func() { f.mem.PutConnection(successor) }
+
+	require.NoError(t, f.svc.Control(f.ctx(), "spk", session.ControlPause, nil))
+
+	assert.Equal(t, []session.Message{
+		session.BroadcastChanged{SessionID: seededID, State: session.BroadcastState{Paused: true, Volume: 1}},
+		session.PausedChanged{SessionID: seededID, Paused: true},
+	}, f.msgr.to("l0b"))
+}
