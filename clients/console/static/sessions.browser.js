@@ -1140,7 +1140,7 @@ var ListenerClient = class extends SessionConnection {
     const sessionId = this.sessionId ?? "";
     if (purpose === "first") return { action: "joinSession", sessionId, targetLanguage: this.targetLanguage };
     const q = { action: "refreshConnection", role: "listener", sessionId, targetLanguage: this.targetLanguage };
-    if (this.resumeToken !== void 0) q.resumeToken = this.resumeToken;
+    if (purpose === "resume" && this.resumeToken !== void 0) q.resumeToken = this.resumeToken;
     return q;
   }
   welcomed(welcome) {
