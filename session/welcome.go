@@ -109,7 +109,10 @@ func (s *Service) sendWhenOpen(ctx context.Context, connID string, msg Message) 
 	wait := 25 * time.Millisecond
 	for {
 		err := s.messenger.Send(ctx, connID, msg)
-		if !errors.Is(err, ErrConnectionGone) || !s.now().Add(wait).Before(deadline) {
+		// Gone: not open yet. Throttled: the account's request quota (429),
+		// worth the same patience; a welcome is the client's first word.
+		retry := errors.Is(err, ErrConnectionGone) || errors.Is(err, ErrThrottled)
+		if !retry || !s.now().Add(wait).Before(deadline) {
 			if err != nil {
 				return classify("", err)
 			}

@@ -50,3 +50,26 @@ func TestWelcomeGivesUpOnAConnectionThatNeverOpens(t *testing.T) {
 	assert.Less(t, time.Since(start), 2*time.Second, "bounded by WelcomeRetryFor")
 	assert.Greater(t, m.sends, 2)
 }
+
+// throttledMessenger answers 429 for the first throttled sends, then delivers.
+type throttledMessenger struct{ goneMessenger }
+
+func (m *throttledMessenger) Send(_ context.Context, _ string, msg Message) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.sends++
+	if m.sends <= m.gone {
+		return ErrThrottled
+	}
+	m.got = append(m.got, msg)
+	return nil
+}
+
+func TestAWelcomeThrottledByTheAccountQuotaIsRetried(t *testing.T) {
+	m := &throttledMessenger{goneMessenger{gone: 2}}
+	s := New(Config{WelcomeRetryFor: 2 * time.Second}, Deps{Messenger: m})
+	w := Welcome{Kind: WelcomeCreated, ConnectionID: "c1", SessionID: "holy-lamb-101", SourceLanguage: "en", QualityTier: "standard"}
+	require.NoError(t, s.Welcome(context.Background(), w))
+	assert.Equal(t, 3, m.sends, "two 429s, then delivered")
+	require.Len(t, m.got, 1)
+}
