@@ -428,6 +428,7 @@ func (e *emulator) checkAlarms(env environment, outs map[string]string) error {
 		p + "-service-unavailable":          ns + " ConnectionErrors ErrorCode=SERVICE_UNAVAILABLE",
 		p + "-session-creation-latency-p95": ns + " SessionCreationLatency",
 		p + "-sweep-stopped":                ns + " SweepCompleted",
+		p + "-connections-quota":            ns + " ConnectionsApiCalls",
 		p + "-async-events-dropped":         "AWS/Lambda AsyncEventsDropped",
 		p + "-async-failures-queued":        "AWS/SQS ApproximateNumberOfMessagesVisible",
 	}
