@@ -76,7 +76,7 @@ func parseConnect(raw map[string][]string, connectionID, sourceIP string) (sessi
 	case session.ActionRefresh:
 		err = q.parseRefresh(&req)
 	default:
-		return req, &session.Error{Code: session.CodeInvalidAction, Field: "action", Message: "Unknown action: " + truncate(req.Action, 64)}
+		return req, &session.Error{Code: session.CodeInvalidAction, Field: "action", Message: "Unknown action: " + session.Truncate(req.Action, 64)}
 	}
 	return req, err
 }
@@ -156,15 +156,4 @@ func (q connectQuery) parseRefresh(req *session.ConnectRequest) error {
 
 func invalidParam(field, format string, args ...any) error {
 	return &session.Error{Code: session.CodeInvalidParameters, Field: field, Message: fmt.Sprintf(format, args...)}
-}
-
-// truncate bounds untrusted text echoed back in errors and logs.
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n] + "…"
 }

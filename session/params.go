@@ -40,7 +40,7 @@ func (s *Service) checkConnect(req ConnectRequest) (connectParams, error) {
 	case req.Action == ActionJoin:
 		err = s.checkListener(req)
 	case req.Action != ActionRefresh:
-		err = &Error{Code: CodeInvalidAction, Field: "action", Message: "Unknown action: " + truncate(req.Action, 64)}
+		err = &Error{Code: CodeInvalidAction, Field: "action", Message: "Unknown action: " + Truncate(req.Action, 64)}
 	case req.Role == "":
 		err = missing("role")
 	case req.Role == RoleListener:
@@ -85,7 +85,7 @@ func (s *Service) checkCreate(req ConnectRequest, p *connectParams) *Error {
 		return missing("qualityTier")
 	}
 	if !iso6391.MatchString(req.SourceLanguage) || !s.sourceLangs[req.SourceLanguage] {
-		return &Error{Code: CodeInvalidLanguage, Field: "sourceLanguage", Message: "Unsupported source language: " + truncate(req.SourceLanguage, 16)}
+		return &Error{Code: CodeInvalidLanguage, Field: "sourceLanguage", Message: "Unsupported source language: " + Truncate(req.SourceLanguage, 16)}
 	}
 	if req.QualityTier != "standard" && req.QualityTier != "premium" {
 		return invalidParam("qualityTier", "qualityTier must be standard or premium")
@@ -134,20 +134,21 @@ func (s *Service) checkSessionID(id string) *Error {
 		return missing("sessionId")
 	}
 	if !s.words.valid(id) {
-		return &Error{Code: CodeInvalidSessionID, Field: "sessionId", SessionID: truncate(id, 64), Message: "Session id must look like faithful-shepherd-427"}
+		return &Error{Code: CodeInvalidSessionID, Field: "sessionId", SessionID: Truncate(id, 64), Message: "Session id must look like faithful-shepherd-427"}
 	}
 	return nil
 }
 
 func (s *Service) checkTargetLanguage(lang string) *Error {
 	if !iso6391.MatchString(lang) || !s.targetLangs[lang] {
-		return &Error{Code: CodeUnsupportedLanguage, Field: "targetLanguage", Message: "Unsupported target language: " + truncate(lang, 16)}
+		return &Error{Code: CodeUnsupportedLanguage, Field: "targetLanguage", Message: "Unsupported target language: " + Truncate(lang, 16)}
 	}
 	return nil
 }
 
-// truncate bounds untrusted text echoed back in errors and logs.
-func truncate(s string, n int) string {
+// Truncate bounds untrusted text echoed back in errors and logs, cutting
+// at a rune boundary; the router uses it for the values it refuses.
+func Truncate(s string, n int) string {
 	if len(s) <= n {
 		return s
 	}

@@ -90,7 +90,7 @@ func (s *Service) Welcome(ctx context.Context, w Welcome) error {
 		msg = SessionJoined{SessionID: w.SessionID, TargetLanguage: w.TargetLanguage, SourceLanguage: w.SourceLanguage, ConnectionID: w.ConnectionID,
 			ListenerCount: w.Audience.Total, ResumeToken: w.ResumeToken, Heartbeat: s.cfg.HeartbeatInterval}
 	default:
-		return &Error{Code: CodeInternal, Message: "unknown welcome kind " + truncate(w.Kind, 32)}
+		return &Error{Code: CodeInternal, Message: "unknown welcome kind " + Truncate(w.Kind, 32)}
 	}
 	if w.Audience != nil {
 		// The speaker hears the new count (a new speaker connection starts
